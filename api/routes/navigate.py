@@ -1,0 +1,29 @@
+"""POST /api/v1/navigate: where should this family go? Nothing of the request is kept."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter
+from pydantic import Field
+
+from api.deps import MapDep
+from navigator.models import Family
+from navigator.navigate import NavigateResult
+
+router = APIRouter(prefix="/api/v1", tags=["navigate"])
+
+
+class NavigateRequest(Family):
+    as_of: dt.date | None = Field(default=None, description="The map as it stood that day")
+
+
+@router.post(
+    "/navigate",
+    response_model=NavigateResult,
+    summary="Ranked, explained services for a family",
+    responses={422: {"description": "A field is missing, malformed or unknown; `loc` names it"}},
+)
+def navigate(body: NavigateRequest, snap: MapDep) -> NavigateResult:
+    family = Family.model_validate(body.model_dump(exclude={"as_of"}))
+    return snap.navigate(family, body.as_of or dt.date.today())

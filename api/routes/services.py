@@ -1,0 +1,131 @@
+"""Reading the map: services, one service, and the map as nodes and edges."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Query, Response
+from pydantic import BaseModel
+
+from api.deps import MapDep
+from navigator.errors import NotFound, UnknownNeed
+from navigator.models import EdgeKind, Level, Ring, Service, Status
+from navigator.search import search_services
+from navigator.snapshot import public
+
+router = APIRouter(prefix="/api/v1", tags=["services"])
+
+
+class ServicePage(BaseModel):
+    items: list[Service]
+    total: int
+    page: int
+    per_page: int
+
+
+class MapNode(BaseModel):
+    id: str
+    name: str
+    ring: Ring
+    provider: str
+    needs: list[str]
+    levels: list[Level]
+    min_age_months: int | None
+    max_age_months: int | None
+    self_referral: bool
+
+
+class MapEdge(BaseModel):
+    source: str
+    target: str
+    kind: EdgeKind
+    note: str | None
+    status: Status
+
+
+class MapGraph(BaseModel):
+    as_of: dt.date
+    nodes: list[MapNode]
+    edges: list[MapEdge]
+
+
+AsOf = Annotated[dt.date | None, Query(description="The map as it stood that day; default today")]
+
+
+@router.get("/services", response_model=ServicePage, summary="Search and list services")
+def list_services(
+    snap: MapDep,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=500)] = 50,
+    q: Annotated[str, Query(max_length=200, description="Names, aliases, former names")] = "",
+    need: Annotated[str | None, Query(max_length=60)] = None,
+    ring: Ring | None = None,
+    as_of: AsOf = None,
+) -> ServicePage:
+    services = snap.map.services
+    if as_of is not None:
+        services = [s for s in services if s.active_on(as_of)]
+    if need:
+        if need not in snap.map.need_codes():
+            raise UnknownNeed(f"{need!r} is not a known need code", loc=("need",))
+        services = [s for s in services if need in s.needs]
+    if ring is not None:
+        services = [s for s in services if s.ring is ring]
+    if q.strip():
+        services = search_services(q, services)
+    start = (page - 1) * per_page
+    return ServicePage(
+        items=[public(s) for s in services[start : start + per_page]],
+        total=len(services),
+        page=page,
+        per_page=per_page,
+    )
+
+
+@router.get(
+    "/services/{service_id}",
+    response_model=Service,
+    summary="One service, with an ETag",
+    responses={304: {"description": "Not modified"}, 404: {"description": "No such service"}},
+)
+def get_service(
+    service_id: Annotated[str, Path(max_length=80)],
+    snap: MapDep,
+    response: Response,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Service | Response:
+    service = snap.map.service(service_id)
+    if service is None:
+        raise NotFound(f"No service with id {service_id!r}")
+    etag = snap.etags[service_id]
+    if if_none_match and etag in [t.strip() for t in if_none_match.split(",")]:
+        return Response(status_code=304, headers={"ETag": etag})
+    response.headers["ETag"] = etag
+    return public(service)
+
+
+@router.get("/map", response_model=MapGraph, summary="The map as nodes and typed edges")
+def map_graph(snap: MapDep, as_of: AsOf = None) -> MapGraph:
+    day = as_of or dt.date.today()
+    return MapGraph(
+        as_of=day,
+        nodes=[
+            MapNode(
+                id=s.id,
+                name=s.name,
+                ring=s.ring,
+                provider=s.provider,
+                needs=s.needs,
+                levels=s.levels,
+                min_age_months=s.min_age_months,
+                max_age_months=s.max_age_months,
+                self_referral=s.self_referral,
+            )
+            for s in snap.map.active_services(day)
+        ],
+        edges=[
+            MapEdge(**e.model_dump(include=set(MapEdge.model_fields)))
+            for e in snap.map.active_edges(day)
+        ],
+    )

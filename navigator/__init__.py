@@ -1,0 +1,1 @@
+"""Bradford Early Years Navigator: the domain core (no web, no HTTP)."""

@@ -1,0 +1,35 @@
+"""Settings, from NAVIGATOR_* environment variables; shared by the CLI and the API."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from navigator.seed import DEFAULT_SEED
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NAVIGATOR_", extra="ignore")
+
+    data_dir: Path = Path("data")
+    database_url: str | None = Field(
+        default=None, description="Any SQLAlchemy URL; default: a SQLite file under data_dir"
+    )
+    seed_file: Path = DEFAULT_SEED
+    cors_origins: list[str] = Field(default=[], description="Origins of other trust systems")
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    log_level: str = "INFO"
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'navigator.db').resolve()}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

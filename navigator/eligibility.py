@@ -1,0 +1,222 @@
+"""Three-valued eligibility: does a service's remit, as it stood on a date, take this family?
+
+Each condition answers `eligible`, `not_eligible` or `check` (it depends on something the
+practitioner did not say), always with a sentence a practitioner can read to a family.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from navigator.models import (
+    Area,
+    Decision,
+    Eligibility,
+    Family,
+    GpList,
+    Map,
+    Rule,
+    RuleKind,
+    Service,
+    Stage,
+)
+from navigator.postcodes import Location
+
+ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}
+
+
+def when(day: dt.date) -> str:
+    """'12 June 2018'."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def months(n: int) -> str:
+    return f"{n} month" if n == 1 else f"{n} months"
+
+
+def age_start(lo: int | None) -> str:
+    if lo is None or lo <= -9:
+        return "pregnancy"
+    if lo < 0:
+        return f"the last {months(-lo)} of pregnancy"
+    return "birth" if lo == 0 else months(lo)
+
+
+def age_end(hi: int) -> str:
+    """Limits are exclusive: 12 means 'until the first birthday'."""
+    years, rest = divmod(hi, 12)
+    if rest == 0 and years in ORDINALS:
+        return f"the {ORDINALS[years]} birthday"
+    return months(hi)
+
+
+def describe_window(lo: int | None, hi: int | None) -> str:
+    if hi is None:
+        return f"from {age_start(lo)}, with no upper age limit"
+    return f"{age_start(lo)} to {age_end(hi)}"
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a rule may look at: the family, where they live, the map's lists, the day."""
+
+    family: Family
+    location: Location
+    day: dt.date
+    areas: dict[str, Area] = field(default_factory=dict)
+    gp_lists: dict[str, GpList] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, *, map: Map, family: Family, location: Location, day: dt.date) -> Context:
+        return cls(
+            family=family,
+            location=location,
+            day=day,
+            areas={a.id: a for a in map.areas},
+            gp_lists={g.id: g for g in map.gp_lists},
+        )
+
+    def where(self) -> str:
+        loc = self.location
+        return f"{loc.ward} ward" if loc.ward else (loc.local_authority or loc.postcode)
+
+
+def _ok(reason: str) -> Decision:
+    return Decision(status=Eligibility.eligible, reasons=[reason])
+
+
+def _no(reason: str) -> Decision:
+    return Decision(status=Eligibility.not_eligible, reasons=[reason])
+
+
+def _check(check: str, reason: str | None = None) -> Decision:
+    return Decision(status=Eligibility.check, reasons=[reason] if reason else [], checks=[check])
+
+
+def decide_age(lo: int | None, hi: int | None, ctx: Context) -> Decision | None:
+    """The child's age (or pregnancy) against a window; None when the window has no limits."""
+    if lo is None and hi is None:
+        return None
+    window = describe_window(lo, hi)
+    if ctx.family.stage is Stage.antenatal:
+        if lo is None or lo <= -9:
+            return _ok(f"Pregnant: within {window}")
+        if lo >= 0:
+            return _no(f"Pregnant: this service starts from {age_start(lo)}, after the birth")
+        return _check(
+            f"Check how far along the pregnancy is: this service starts in {age_start(lo)}",
+            f"Pregnant: this service works from {window}",
+        )
+    age = ctx.family.child_age_months
+    assert age is not None  # Family guarantees an age once the baby is born
+    if lo is not None and age < lo:
+        return _no(f"Child is {months(age)}: this service starts at {age_start(lo)}")
+    if hi is not None and age >= hi:
+        return _no(f"Child is {months(age)}: this service works until {age_end(hi)}")
+    return _ok(f"Child is {months(age)}: within {window}")
+
+
+def _decide_area(rule: Rule, ctx: Context) -> Decision:
+    area = ctx.areas.get(rule.area or "")
+    name = area.name if area else rule.area
+    loc = ctx.location
+    if not loc.known:
+        return _check(
+            f"Check the family's address is in the {name}: postcode {loc.postcode} is not in "
+            "our postcode table, so we cannot tell",
+            f"Postcode {loc.postcode} could not be placed",
+        )
+    if rule.area in loc.areas:
+        return _ok(f"Lives in the {name} ({ctx.where()})")
+    return _no(f"Lives in {ctx.where()} ({loc.local_authority}), outside the {name}")
+
+
+def _decide_gp(rule: Rule, ctx: Context) -> Decision:
+    gp = ctx.gp_lists.get(rule.gp_list or "")
+    if gp is None:
+        return _check(f"Check the family's GP practice against the {rule.gp_list} list")
+    practice = ctx.family.gp_practice
+    if gp.practices is None:
+        reason = (
+            f"The {gp.name} list has not been loaded, so the GP practice cannot be checked here"
+        )
+        return _check(gp.check_text, reason)
+    if practice is None:
+        return _check(gp.check_text, "The family's GP practice was not given")
+    if practice in gp.practices:
+        return _ok(f"Registered with GP practice {practice}, one of the {gp.name}")
+    return _no(f"GP practice {practice} is not one of the {gp.name}")
+
+
+def _decide_any(rule: Rule, ctx: Context) -> Decision:
+    parts = [decide_rule(r, ctx) for r in rule.rules]
+    passed = [p for p in parts if p.status is Eligibility.eligible]
+    if passed:
+        return passed[0]
+    failed = [reason for p in parts if p.status is Eligibility.not_eligible for reason in p.reasons]
+    unsure = [p for p in parts if p.status is Eligibility.check]
+    if unsure:
+        return Decision(
+            status=Eligibility.check,
+            reasons=failed + [r for p in unsure for r in p.reasons],
+            checks=[c for p in unsure for c in p.checks],
+        )
+    return Decision(status=Eligibility.not_eligible, reasons=["; and ".join(failed)])
+
+
+def decide_rule(rule: Rule, ctx: Context) -> Decision:
+    match rule.kind:
+        case RuleKind.age:
+            return decide_age(rule.min_months, rule.max_months, ctx) or _ok("No age limit")
+        case RuleKind.area:
+            return _decide_area(rule, ctx)
+        case RuleKind.gp_list:
+            return _decide_gp(rule, ctx)
+        case RuleKind.criterion:
+            return _check(f"Check: {rule.text}")
+        case RuleKind.any_of:
+            return _decide_any(rule, ctx)
+
+
+def _dates(service: Service, day: dt.date) -> Decision | None:
+    if service.valid_from and day < service.valid_from:
+        return _no(f"{service.name} started on {when(service.valid_from)}, after {when(day)}")
+    if service.valid_to and day > service.valid_to:
+        began = f"ran from {when(service.valid_from)} to" if service.valid_from else "ended on"
+        return _no(f"{service.name} {began} {when(service.valid_to)}")
+    return None
+
+
+def combine(parts: list[Decision]) -> Decision:
+    """All must hold: any `not_eligible` wins, then any `check`; reasons say which."""
+    statuses = {p.status for p in parts}
+    if Eligibility.not_eligible in statuses:
+        failed = [p for p in parts if p.status is Eligibility.not_eligible]
+        return Decision(
+            status=Eligibility.not_eligible, reasons=[r for p in failed for r in p.reasons]
+        )
+    status = Eligibility.check if Eligibility.check in statuses else Eligibility.eligible
+    return Decision(
+        status=status,
+        reasons=[r for p in parts for r in p.reasons],
+        checks=[c for p in parts for c in p.checks],
+    )
+
+
+def decide(service: Service, ctx: Context) -> Decision:
+    """Is this service open to this family on ctx.day? Every part of the answer explained."""
+    closed = _dates(service, ctx.day)
+    if closed is not None:
+        return closed
+    parts = [
+        d
+        for d in (
+            decide_age(service.min_age_months, service.max_age_months, ctx),
+            *(decide_rule(r, ctx) for r in service.rules if r.active_on(ctx.day)),
+        )
+        if d is not None
+    ]
+    if not parts:
+        return _ok("Open to every family: no age, area or GP rule applies")
+    return combine(parts)

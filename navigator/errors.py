@@ -1,0 +1,32 @@
+"""Typed domain errors. The API maps each to an HTTP status in one place (api/errors.py)."""
+
+from __future__ import annotations
+
+
+class NavigatorError(ValueError):
+    """Something a caller asked for that the map cannot give; `field` names the input at fault."""
+
+    def __init__(self, message: str, *, loc: tuple[str | int, ...] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.loc = loc
+
+    @property
+    def field(self) -> str | None:
+        return str(self.loc[0]) if self.loc else None
+
+
+class InvalidPostcode(NavigatorError):
+    pass
+
+
+class UnknownNeed(NavigatorError):
+    pass
+
+
+class UnknownService(NavigatorError):
+    pass
+
+
+class NotFound(NavigatorError):
+    pass

@@ -1,0 +1,439 @@
+"""The domain: Bradford's early-years map as plain, immutable pydantic objects.
+
+Nothing here knows about the database or the web. The store builds a `Map` from its tables,
+the seed builds one from YAML, and every logic module works on a `Map`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import StrEnum
+from functools import cached_property
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
+NeedCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
+OdsCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{3,10}$")]
+
+# Ages are in months; pregnancy counts as negative months (-9 is the start of pregnancy).
+MIN_AGE_MONTHS = -9
+MAX_AGE_MONTHS = 216
+AgeMonths = Annotated[int, Field(ge=MIN_AGE_MONTHS, le=MAX_AGE_MONTHS * 2)]
+
+
+class Ring(StrEnum):
+    """Figure 1 of the seed reports: how close a remit is to the parent-infant relationship."""
+
+    core = "core"
+    grey = "grey"
+    outer = "outer"
+
+
+class Level(StrEnum):
+    """The health-visiting model's levels and LMM's tiers, lowest first."""
+
+    universal = "universal"
+    universal_plus = "universal_plus"
+    targeted = "targeted"
+    specialist = "specialist"
+
+    @property
+    def rank(self) -> int:
+        return list(Level).index(self)
+
+
+class Status(StrEnum):
+    """How sure we are of a fact."""
+
+    confirmed = "confirmed"
+    inferred = "inferred"
+    seed_report = "seed_report"
+
+
+class EdgeKind(StrEnum):
+    refers = "refers"
+    consults = "consults"
+    signposts = "signposts"
+
+
+class RouteKind(StrEnum):
+    referral = "referral"
+    self_referral = "self_referral"
+    consultation = "consultation"
+
+
+class RuleKind(StrEnum):
+    age = "age"
+    area = "area"
+    gp_list = "gp_list"
+    criterion = "criterion"
+    any_of = "any_of"
+
+
+class Stage(StrEnum):
+    antenatal = "antenatal"
+    postnatal = "postnatal"
+
+
+class Eligibility(StrEnum):
+    eligible = "eligible"
+    check = "check"
+    not_eligible = "not_eligible"
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Dated(Frozen):
+    """Anything true over a period: `valid_from` and `valid_to` are inclusive; None is open."""
+
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Dated:
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValueError("valid_to is before valid_from")
+        return self
+
+    def active_on(self, day: dt.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or day <= self.valid_to
+        )
+
+
+class Source(Frozen):
+    title: str = Field(min_length=1)
+    url: str | None = None
+    status: Status
+    note: str | None = None
+
+
+class Need(Frozen):
+    code: NeedCode
+    label: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    group: str = Field(min_length=1)
+
+
+class AreaClause(Frozen):
+    """All the given conditions must hold; each list matches any of its values."""
+
+    lad_codes: list[str] = []
+    ward_codes: list[str] = []
+    postcode_districts: list[str] = []
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> AreaClause:
+        if not (self.lad_codes or self.ward_codes or self.postcode_districts):
+            raise ValueError("an area clause needs lad_codes, ward_codes or postcode_districts")
+        return self
+
+
+class Area(Frozen):
+    """A named footprint, decided per unit postcode: a postcode is in it if any clause holds."""
+
+    id: Slug
+    name: str = Field(min_length=1)
+    description: str = ""
+    any_of: list[AreaClause] = Field(min_length=1)
+    status: Status = Status.confirmed
+    note: str | None = None
+
+
+class GpList(Frozen):
+    """A named list of GP practices. `practices` is None until an editor loads the list."""
+
+    id: Slug
+    name: str = Field(min_length=1)
+    description: str = ""
+    check_text: str = Field(min_length=1, description="What to check while the list is not loaded")
+    practices: list[OdsCode] | None = None
+
+
+class Rule(Dated):
+    """One eligibility condition of a service, in force over its dates.
+
+    `age`: min_months/max_months; `area`: area; `gp_list`: gp_list; `criterion`: text the
+    practitioner must confirm; `any_of`: rules, of which one must hold.
+    """
+
+    kind: RuleKind
+    min_months: int | None = None
+    max_months: int | None = None
+    area: Slug | None = None
+    gp_list: Slug | None = None
+    text: str | None = None
+    rules: list[Rule] = []
+    status: Status = Status.confirmed
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _fields_fit_kind(self) -> Rule:
+        need: dict[RuleKind, tuple[str, ...]] = {
+            RuleKind.age: (),
+            RuleKind.area: ("area",),
+            RuleKind.gp_list: ("gp_list",),
+            RuleKind.criterion: ("text",),
+            RuleKind.any_of: ("rules",),
+        }
+        for name in need[self.kind]:
+            if not getattr(self, name):
+                raise ValueError(f"a {self.kind} rule needs {name}")
+        if self.kind is RuleKind.age:
+            if self.min_months is None and self.max_months is None:
+                raise ValueError("an age rule needs min_months or max_months")
+            if (
+                self.min_months is not None
+                and self.max_months is not None
+                and self.max_months < self.min_months
+            ):
+                raise ValueError("max_months is below min_months")
+        if self.kind is RuleKind.any_of and len(self.rules) < 2:
+            raise ValueError("an any_of rule needs at least two rules")
+        return self
+
+
+class Route(Frozen):
+    kind: RouteKind
+    how: str = Field(min_length=1)
+    contact: str | None = None
+    status: Status = Status.confirmed
+
+
+class Service(Dated):
+    id: Slug
+    name: str = Field(min_length=1, max_length=200)
+    aliases: list[str] = []
+    former_names: list[str] = []
+    provider: str = Field(min_length=1)
+    ring: Ring
+    remit: str = Field(min_length=1)
+    needs: list[NeedCode] = Field(min_length=1)
+    levels: list[Level] = Field(min_length=1)
+    min_age_months: int | None = Field(default=None, ge=MIN_AGE_MONTHS)
+    max_age_months: int | None = Field(default=None, ge=MIN_AGE_MONTHS)
+    rules: list[Rule] = []
+    routes: list[Route] = []
+    programmes: list[str] = []
+    address: str | None = None
+    confidential_address: bool = False
+    inferred: list[str] = Field(
+        default=[], description="Names of this service's fields that are inferred, not confirmed"
+    )
+    sources: list[Source] = Field(min_length=1)
+    last_verified: dt.date
+
+    @model_validator(mode="after")
+    def _ages_in_order(self) -> Service:
+        lo, hi = self.min_age_months, self.max_age_months
+        if lo is not None and hi is not None and hi < lo:
+            raise ValueError("max_age_months is below min_age_months")
+        return self
+
+    @property
+    def self_referral(self) -> bool:
+        return any(r.kind is RouteKind.self_referral for r in self.routes)
+
+    def public_address(self) -> str | None:
+        """The address, unless it is confidential (refuges): never publish those."""
+        return None if self.confidential_address else self.address
+
+
+class Edge(Dated):
+    source: Slug
+    target: Slug
+    kind: EdgeKind
+    note: str | None = None
+    status: Status = Status.seed_report
+
+
+class Intervention(Frozen):
+    name: str
+    description: str = ""
+
+
+class Tier(Frozen):
+    level: Level
+    description: str
+    interventions: list[str] = Field(min_length=1)
+    includes: Level | None = Field(
+        default=None, description="A lower tier whose interventions this tier also offers"
+    )
+
+
+class ConsultationType(Frozen):
+    id: Slug
+    name: str
+    description: str
+    when: str = Field(description="When a practitioner should use it, in plain words")
+
+
+class Training(Frozen):
+    id: Slug
+    name: str
+    description: str
+    audience: str
+
+
+class Strand(Frozen):
+    number: int = Field(ge=1, le=4)
+    id: Literal["community_messaging", "training", "consultation", "direct_clinical_work"]
+    name: str
+    description: str
+
+
+class LmmOffer(Frozen):
+    """Little Minds Matter's offer catalogue: strands, consultation types, tiers and training."""
+
+    service_id: Slug
+    strands: list[Strand] = Field(min_length=4, max_length=4)
+    consultation_types: list[ConsultationType] = Field(min_length=1)
+    tiers: list[Tier] = Field(min_length=1)
+    training: list[Training] = Field(min_length=1)
+    training_priority_services: list[Slug] = Field(
+        default=[], description="Services of the priority workforce for strand 2 training"
+    )
+    contact: str | None = None
+    sources: list[Source] = []
+
+    def interventions(self, level: Level) -> list[str]:
+        """Interventions at a tier, including those of the tiers it builds on, lowest first."""
+        by_level = {t.level: t for t in self.tiers}
+        tier = by_level.get(level)
+        if tier is None:
+            return []
+        inherited = self.interventions(tier.includes) if tier.includes else []
+        return inherited + [i for i in tier.interventions if i not in inherited]
+
+
+class LevelInfo(Frozen):
+    id: Level
+    label: str
+    description: str
+
+
+class RingInfo(Frozen):
+    id: Ring
+    label: str
+    description: str
+
+
+class Meta(Frozen):
+    title: str
+    description: str = ""
+    attribution: list[str] = []
+    last_reviewed: dt.date | None = None
+
+
+class Map(Frozen):
+    """The whole map: every service ever recorded (with dates), and everything they refer to."""
+
+    meta: Meta
+    levels: list[LevelInfo]
+    rings: list[RingInfo]
+    needs: list[Need]
+    areas: list[Area]
+    gp_lists: list[GpList]
+    services: list[Service]
+    edges: list[Edge]
+    lmm: LmmOffer
+
+    def service(self, service_id: str) -> Service | None:
+        return self._services_by_id.get(service_id)
+
+    @cached_property
+    def _services_by_id(self) -> dict[str, Service]:
+        # Safe to cache: the map is frozen, so the index never goes stale.
+        return {s.id: s for s in self.services}
+
+    def need_codes(self) -> set[str]:
+        return {n.code for n in self.needs}
+
+    def active_services(self, day: dt.date) -> list[Service]:
+        return [s for s in self.services if s.active_on(day)]
+
+    def active_edges(self, day: dt.date) -> list[Edge]:
+        return [
+            e
+            for e in self.edges
+            if e.active_on(day)
+            and (src := self.service(e.source)) is not None
+            and src.active_on(day)
+            and (dst := self.service(e.target)) is not None
+            and dst.active_on(day)
+        ]
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def dump(model: BaseModel) -> dict[str, Any]:
+    """A model as plain JSON-ready data, leaving out fields at their defaults."""
+    return model.model_dump(mode="json", exclude_defaults=True)
+
+
+class Family(BaseModel):
+    """What a practitioner says about a family. Never stored, never logged."""
+
+    # Lax for enums and dates (JSON carries them as strings), strict where coercion would accept
+    # nonsense: `false` or "7" is not an age.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    postcode: Annotated[str, StringConstraints(min_length=1, max_length=16)]
+    stage: Stage
+    child_age_months: Annotated[StrictInt, Field(ge=0, le=MAX_AGE_MONTHS)] | None = Field(
+        default=None, validate_default=True
+    )
+    needs: Annotated[list[NeedCode], Field(min_length=1, max_length=40)]
+    level: Level = Level.universal_plus
+    gp_practice: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{3,10}$")] | None = None
+    from_service: Annotated[str, StringConstraints(max_length=80)] | None = None
+
+    @field_validator("postcode", mode="after")
+    @classmethod
+    def _well_formed(cls, value: str) -> str:
+        from navigator.postcodes import normalise  # here: postcodes imports this module
+
+        try:
+            return normalise(value)
+        except ValueError as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("child_age_months", mode="after")
+    @classmethod
+    def _age_fits_stage(cls, value: int | None, info: ValidationInfo) -> int | None:
+        stage = info.data.get("stage")
+        if stage is Stage.postnatal and value is None:
+            raise ValueError("child_age_months is required when the baby is born (postnatal)")
+        if stage is Stage.antenatal and value is not None:
+            raise ValueError("child_age_months is not allowed in pregnancy (antenatal)")
+        return value
+
+    @field_validator("gp_practice", mode="after")
+    @classmethod
+    def _upper(cls, value: str | None) -> str | None:
+        return value.upper() if value else value
+
+
+class Decision(Frozen):
+    """A three-valued answer with its plain-English reasons and what to check."""
+
+    status: Eligibility
+    reasons: list[str] = []
+    checks: list[str] = []

@@ -1,0 +1,293 @@
+"""Where should this family go? Ranked, explained recommendations and LMM's offer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from navigator import graph as graphs
+from navigator.eligibility import Context, decide
+from navigator.errors import UnknownNeed, UnknownService
+from navigator.models import Decision, Eligibility, Family, Level, Map, Route, RouteKind, Service
+from navigator.postcodes import Location
+
+# Weights of the parts of a score; they add up to 1.
+WEIGHTS = {"needs": 0.35, "level": 0.2, "ring": 0.15, "pathway": 0.15, "specificity": 0.15}
+# A family with this many needs is a complex case: LMM offers ongoing consultation.
+COMPLEX_NEEDS = 3
+LOW_LEVELS = (Level.universal, Level.universal_plus)
+
+
+class RouteOut(BaseModel):
+    kind: RouteKind | Literal["none"]
+    how: str
+    contact: str | None = None
+
+
+class StepOut(BaseModel):
+    source: str
+    target: str
+    kind: str
+
+
+class Recommendation(BaseModel):
+    service_id: str
+    name: str
+    ring: str
+    eligibility: Eligibility
+    score: float
+    matched_needs: list[str]
+    reasons: list[str]
+    checks: list[str]
+    route: RouteOut
+    pathway: list[str]
+    pathway_steps: list[StepOut]
+
+
+class NotEligible(BaseModel):
+    service_id: str
+    name: str
+    ring: str
+    matched_needs: list[str]
+    reasons: list[str]
+
+
+class Offer(BaseModel):
+    strand: Literal["consultation", "direct_clinical_work", "none"]
+    options: list[str]
+    tier: Level | None
+    interventions: list[str]
+    summary: str
+    contact: str | None = None
+    for_team: list[str] = []
+    training: str | None = None
+    alternatives: list[str] = []
+
+
+class LmmBlock(BaseModel):
+    eligibility: Eligibility
+    reasons: list[str]
+    checks: list[str]
+    offer: Offer
+
+
+class NavigateResult(BaseModel):
+    as_of: dt.date
+    location: Location
+    recommendations: list[Recommendation]
+    not_eligible: list[NotEligible]
+    lmm: LmmBlock
+
+
+def validate_request(m: Map, family: Family) -> None:
+    """Raise a typed error, naming the field, for need codes or services the map does not know."""
+    known = m.need_codes()
+    for i, code in enumerate(family.needs):
+        if code not in known:
+            raise UnknownNeed(f"{code!r} is not a known need code", loc=("needs", i))
+    if family.from_service is not None and m.service(family.from_service) is None:
+        raise UnknownService(
+            f"{family.from_service!r} is not a known service id", loc=("from_service",)
+        )
+
+
+def choose_route(service: Service, level: Level, arrived_by: str | None) -> RouteOut:
+    """Consult before refer at the lower levels; refer first when the need is targeted or more."""
+    order = (
+        [RouteKind.consultation, RouteKind.referral, RouteKind.self_referral]
+        if level in LOW_LEVELS or arrived_by == "consults"
+        else [RouteKind.referral, RouteKind.consultation, RouteKind.self_referral]
+    )
+    by_kind: dict[RouteKind, Route] = {}
+    for r in service.routes:
+        by_kind.setdefault(r.kind, r)
+    for kind in order:
+        if kind in by_kind:
+            r = by_kind[kind]
+            return RouteOut(kind=r.kind, how=r.how, contact=r.contact)
+    return RouteOut(kind="none", how="No referral route is recorded: contact the service first")
+
+
+def _ring_fit(candidates: list[Service], needs: list[str]) -> dict[tuple[str, str], float]:
+    """How typical a ring is for a need: share of that need's services in the ring, vs the top."""
+    fit: dict[tuple[str, str], float] = {}
+    for need in needs:
+        counts = Counter(s.ring.value for s in candidates if need in s.needs)
+        top = max(counts.values(), default=0)
+        for ring, n in counts.items():
+            fit[(need, ring)] = n / top
+    return fit
+
+
+def _score(
+    service: Service,
+    family: Family,
+    matched: list[str],
+    ring_fit: dict[tuple[str, str], float],
+    path: graphs.Pathway | None,
+    status: Eligibility,
+) -> float:
+    level_gap = min(abs(lv.rank - family.level.rank) for lv in service.levels)
+    if family.from_service is None:
+        path_fit = 1.0 if service.self_referral else 0.7
+    elif path is None:
+        path_fit = 0.2
+    elif path.steps and path.steps[-1].kind == "self_referral":
+        path_fit = 0.6
+    else:
+        path_fit = 1.0 / max(1, len(path.steps))
+    parts = {
+        "needs": len(matched) / len(family.needs),
+        "level": 1 - level_gap / 3,
+        "ring": sum(ring_fit.get((n, service.ring.value), 0.0) for n in matched) / len(matched),
+        "pathway": path_fit,
+        "specificity": len(matched) / len(service.needs),
+    }
+    base = sum(WEIGHTS[k] * v for k, v in parts.items())
+    # Eligible services always rank above those that depend on a check.
+    score = 0.5 + 0.5 * base if status is Eligibility.eligible else 0.49 * base
+    return round(score, 3)
+
+
+def lmm_block(
+    m: Map, family: Family, lmm: Service, decision: Decision, others: list[Recommendation]
+) -> LmmBlock:
+    """LMM's answer for this family: consult before refer, the tier, and what else fits."""
+    cat = m.lmm
+    training = None
+    if family.from_service in cat.training_priority_services and cat.training:
+        course = cat.training[0]
+        training = (
+            f"Your service is part of LMM's priority workforce: if you have not done "
+            f"{course.name} ({course.description.rstrip('.')}), ask LMM about strand 2 training."
+        )
+    if decision.status is Eligibility.not_eligible:
+        # What else fits: services meeting the needs LMM would have met, best first.
+        alternatives = [
+            r.service_id
+            for r in others
+            if r.service_id != cat.service_id and set(r.matched_needs) & set(lmm.needs)
+        ][:3]
+        names = ", ".join(r.name for r in others if r.service_id in alternatives)
+        summary = "Little Minds Matter cannot work with this family: " + "; ".join(decision.reasons)
+        summary += f". Consider instead: {names}." if names else "."
+        offer = Offer(
+            strand="none",
+            options=[],
+            tier=None,
+            interventions=[],
+            summary=summary,
+            training=training,
+            alternatives=alternatives,
+        )
+    elif family.level in LOW_LEVELS:
+        options = ["triage", "drop-in"]
+        if len(family.needs) >= COMPLEX_NEEDS:
+            options.append("ongoing")
+        known = {c.id for c in cat.consultation_types}
+        offer = Offer(
+            strand="consultation",
+            options=[o for o in options if o in known],
+            tier=Level.universal_plus,
+            interventions=cat.interventions(Level.universal_plus),
+            summary=(
+                "Consult before you refer: talk the family through with LMM "
+                "(strand 3 consultation). Universal Plus work may follow if LMM advise it."
+            ),
+            contact=cat.contact,
+            for_team=[c.id for c in cat.consultation_types if c.id == "reflective-discussion"],
+            training=training,
+        )
+    else:
+        offer = Offer(
+            strand="direct_clinical_work",
+            options=[],
+            tier=family.level,
+            interventions=cat.interventions(family.level),
+            summary=(
+                f"Refer for direct clinical work (strand 4) at the "
+                f"{family.level.value.replace('_', ' ')} tier."
+            ),
+            contact=cat.contact,
+            training=training,
+        )
+    return LmmBlock(
+        eligibility=decision.status,
+        reasons=decision.reasons,
+        checks=decision.checks,
+        offer=offer,
+    )
+
+
+def navigate(
+    *, map: Map, graph: Any, location: Location, family: Family, as_of: dt.date
+) -> NavigateResult:
+    """Rank every service that meets one of the family's needs, and explain every decision."""
+    validate_request(map, family)
+    ctx = Context.build(map=map, family=family, location=location, day=as_of)
+    wanted = set(family.needs)
+    candidates = [s for s in map.services if wanted.intersection(s.needs)]
+    ring_fit = _ring_fit([s for s in candidates if s.active_on(as_of)], family.needs)
+    source = family.from_service
+    paths = graphs.paths_from(graph, source, as_of) if source else {}
+
+    recommendations: list[Recommendation] = []
+    refused: list[NotEligible] = []
+    for service in candidates:
+        matched = [n for n in family.needs if n in service.needs]
+        decision = decide(service, ctx)
+        if decision.status is Eligibility.not_eligible:
+            refused.append(
+                NotEligible(
+                    service_id=service.id,
+                    name=service.name,
+                    ring=service.ring.value,
+                    matched_needs=matched,
+                    reasons=decision.reasons,
+                )
+            )
+            continue
+        path = (
+            graphs.pathway(
+                graph,
+                paths,
+                service.id,
+                source=source,
+                self_referral=service.self_referral,
+                day=as_of,
+                consult_first=family.level in LOW_LEVELS,
+            )
+            if source
+            else None
+        )
+        arrived_by = path.steps[-1].kind if path and path.steps else None
+        recommendations.append(
+            Recommendation(
+                service_id=service.id,
+                name=service.name,
+                ring=service.ring.value,
+                eligibility=decision.status,
+                score=_score(service, family, matched, ring_fit, path, decision.status),
+                matched_needs=matched,
+                reasons=decision.reasons,
+                checks=decision.checks,
+                route=choose_route(service, family.level, arrived_by),
+                pathway=path.services if path else [],
+                pathway_steps=[StepOut(**vars(s)) for s in path.steps] if path else [],
+            )
+        )
+    recommendations.sort(key=lambda r: (-r.score, r.name))
+    refused.sort(key=lambda r: r.name)
+
+    lmm = map.service(map.lmm.service_id)
+    assert lmm is not None  # the seed's cross-reference check guarantees it
+    return NavigateResult(
+        as_of=as_of,
+        location=location,
+        recommendations=recommendations,
+        not_eligible=refused,
+        lmm=lmm_block(map, family, lmm, decide(lmm, ctx), recommendations),
+    )

@@ -1,0 +1,212 @@
+"""Read and validate `seed/services.yaml` into a `Map`, and write a `Map` back out as YAML.
+
+Every error names the file, the entry and the field, so an editor can find the line to mend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from navigator import store
+from navigator.models import (
+    Area,
+    Edge,
+    GpList,
+    LevelInfo,
+    LmmOffer,
+    Map,
+    Meta,
+    Need,
+    RingInfo,
+    Rule,
+    RuleKind,
+    Service,
+    dump,
+)
+
+SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
+DEFAULT_SEED = SEED_DIR / "services.yaml"
+
+SECTIONS = ("meta", "levels", "rings", "needs", "areas", "gp_lists", "lmm", "services", "edges")
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class SeedError(ValueError):
+    """A seed file that cannot be loaded; says where (file, entry, field) and what is wrong."""
+
+    def __init__(self, file: str, entry: str, field: str, message: str) -> None:
+        self.file, self.entry, self.field, self.message = file, entry, field, message
+        where = f"{entry}.{field}" if field else entry
+        super().__init__(f"{file}: {where}: {message}")
+
+
+def _loc(loc: Iterable[int | str]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _model(cls: type[M], data: Any, *, file: str, entry: str) -> M:
+    try:
+        return cls.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise SeedError(file, entry, _loc(err["loc"]), err["msg"]) from None
+
+
+def _entries(
+    cls: type[M], items: Any, *, file: str, section: str, key: str
+) -> Iterator[tuple[str, M]]:
+    if not isinstance(items, list):
+        raise SeedError(file, section, "", "must be a list")
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        ident = item.get(key) if isinstance(item, dict) else None
+        entry = f"{section}[{ident}]" if isinstance(ident, str) else f"{section}[{i}]"
+        obj = _model(cls, item, file=file, entry=entry)
+        if isinstance(ident, str):
+            if ident in seen:
+                raise SeedError(file, entry, key, f"duplicate {key} {ident!r}")
+            seen.add(ident)
+        yield entry, obj
+
+
+def parse_map(data: Any, *, file: str = "<seed>") -> Map:
+    """Validate plain data (as read from YAML or JSON) into a `Map`, cross-references included."""
+    if not isinstance(data, dict):
+        raise SeedError(file, "(top level)", "", "must be a mapping of sections")
+    unknown = set(data) - set(SECTIONS)
+    if unknown:
+        raise SeedError(file, "(top level)", sorted(unknown)[0], "unknown section")
+    for section in SECTIONS:
+        if section not in data:
+            raise SeedError(file, "(top level)", section, "section is missing")
+
+    meta = _model(Meta, data["meta"], file=file, entry="meta")
+    levels = [
+        o for _, o in _entries(LevelInfo, data["levels"], file=file, section="levels", key="id")
+    ]
+    rings = [o for _, o in _entries(RingInfo, data["rings"], file=file, section="rings", key="id")]
+    needs = [o for _, o in _entries(Need, data["needs"], file=file, section="needs", key="code")]
+    areas = [o for _, o in _entries(Area, data["areas"], file=file, section="areas", key="id")]
+    gp_lists = [
+        o for _, o in _entries(GpList, data["gp_lists"], file=file, section="gp_lists", key="id")
+    ]
+    lmm = _model(LmmOffer, data["lmm"], file=file, entry="lmm")
+    services = list(_entries(Service, data["services"], file=file, section="services", key="id"))
+    edges = list(_entries(Edge, data["edges"], file=file, section="edges", key="__none__"))
+
+    need_codes = {n.code for n in needs}
+    area_ids = {a.id for a in areas}
+    list_ids = {g.id for g in gp_lists}
+    service_ids = {s.id for _, s in services}
+
+    def check_rules(entry: str, rules: list[Rule], path: str) -> None:
+        for i, rule in enumerate(rules):
+            where = f"{path}[{i}]"
+            if rule.kind is RuleKind.area and rule.area not in area_ids:
+                raise SeedError(file, entry, f"{where}.area", f"unknown area {rule.area!r}")
+            if rule.kind is RuleKind.gp_list and rule.gp_list not in list_ids:
+                raise SeedError(
+                    file, entry, f"{where}.gp_list", f"unknown GP list {rule.gp_list!r}"
+                )
+            check_rules(entry, rule.rules, f"{where}.rules")
+
+    for entry, service in services:
+        for i, code in enumerate(service.needs):
+            if code not in need_codes:
+                raise SeedError(file, entry, f"needs[{i}]", f"unknown need {code!r}")
+        check_rules(entry, service.rules, "rules")
+    for i, (entry, edge) in enumerate(edges):
+        entry = f"edges[{i}] ({edge.source} -> {edge.target})"
+        for field in ("source", "target"):
+            if getattr(edge, field) not in service_ids:
+                raise SeedError(file, entry, field, f"unknown service {getattr(edge, field)!r}")
+    if lmm.service_id not in service_ids:
+        raise SeedError(file, "lmm", "service_id", f"unknown service {lmm.service_id!r}")
+    for i, sid in enumerate(lmm.training_priority_services):
+        if sid not in service_ids:
+            raise SeedError(
+                file, "lmm", f"training_priority_services[{i}]", f"unknown service {sid!r}"
+            )
+
+    return Map(
+        meta=meta,
+        levels=levels,
+        rings=rings,
+        needs=needs,
+        areas=areas,
+        gp_lists=gp_lists,
+        services=[s for _, s in services],
+        edges=[e for _, e in edges],
+        lmm=lmm,
+    )
+
+
+def load_seed(path: Path = DEFAULT_SEED) -> Map:
+    """Read and validate a seed file; raises SeedError naming file, entry and field."""
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SeedError(file, "(file)", "", exc.strerror or str(exc)) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "(file)"
+        raise SeedError(
+            file, where, "", f"not valid YAML: {getattr(exc, 'problem', exc)}"
+        ) from None
+    return parse_map(data, file=file)
+
+
+def map_to_data(m: Map) -> dict[str, Any]:
+    """A map as plain data, sections in seed order, defaults left out."""
+    return {
+        "meta": dump(m.meta),
+        "levels": [dump(x) for x in m.levels],
+        "rings": [dump(x) for x in m.rings],
+        "needs": [dump(x) for x in m.needs],
+        "areas": [dump(x) for x in m.areas],
+        "gp_lists": [dump(x) for x in m.gp_lists],
+        "lmm": dump(m.lmm),
+        "services": [dump(x) for x in m.services],
+        "edges": [dump(x) for x in m.edges],
+    }
+
+
+def dump_yaml(m: Map) -> str:
+    """The map as YAML; deterministic, so export -> seed -> export is byte-identical."""
+    return yaml.safe_dump(map_to_data(m), sort_keys=False, allow_unicode=True, width=100)
+
+
+def seed_database(engine: Engine, path: Path = DEFAULT_SEED) -> int:
+    """Validate `path`, then replace the stored map with it in one transaction.
+
+    All or nothing: a bad file raises SeedError before the database is touched, and a failed
+    write rolls back. Returns the new map version.
+    """
+    m = load_seed(path)
+    with Session(engine) as session:
+        version = store.replace_map(session, m)
+        session.commit()
+    return version
+
+
+def ensure_seeded(engine: Engine, path: Path = DEFAULT_SEED) -> bool:
+    """Load the seed when the database holds no map yet; True when it did."""
+    with Session(engine) as session:
+        if not store.is_empty(session):
+            return False
+    seed_database(engine, path)
+    return True

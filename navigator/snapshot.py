@@ -1,0 +1,56 @@
+"""One version of the map with everything derived from it, built once and shared read-only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from navigator.graph import build_graph
+from navigator.models import Family, Map, Service, dump
+from navigator.navigate import NavigateResult, navigate
+from navigator.postcodes import Location, PostcodeTable, locate
+
+
+def service_etag(service: Service) -> str:
+    """A strong ETag over the service as published (a confidential address never feeds it)."""
+    body = json.dumps(dump(public(service)), sort_keys=True, separators=(",", ":"))
+    return '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
+
+
+def public(service: Service) -> Service:
+    """The service as it may be published: a confidential address is removed."""
+    if service.confidential_address and service.address is not None:
+        return service.model_copy(update={"address": None})
+    return service
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    map: Map
+    version: int
+    postcodes: PostcodeTable
+    built_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+    def locate(self, postcode: str) -> Location:
+        return locate(postcode, table=self.postcodes, areas=self.map.areas)
+
+    @cached_property
+    def graph(self) -> Any:
+        return build_graph(self.map)
+
+    def navigate(self, family: Family, as_of: dt.date) -> NavigateResult:
+        return navigate(
+            map=self.map,
+            graph=self.graph,
+            location=self.locate(family.postcode),
+            family=family,
+            as_of=as_of,
+        )
+
+    @cached_property
+    def etags(self) -> dict[str, str]:
+        return {s.id: service_etag(s) for s in self.map.services}

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from navigator.cli import app
+from navigator.config import get_settings
+from navigator.seed import DEFAULT_SEED
+from tests.conftest import MINI_SEED
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("NAVIGATOR_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("NAVIGATOR_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def test_seed_then_export_round_trip(data_dir: Path) -> None:
+    result = runner.invoke(app, ["seed", "--file", str(MINI_SEED)])
+    assert result.exit_code == 0, result.output
+    assert "4 services" in result.output
+    first = data_dir / "first.yaml"
+    assert runner.invoke(app, ["export", "--out", str(first)]).exit_code == 0
+    assert runner.invoke(app, ["seed", "--file", str(first)]).exit_code == 0
+    second = runner.invoke(app, ["export"])
+    assert second.exit_code == 0
+    assert second.stdout.encode() == first.read_bytes()
+
+
+def test_bad_seed_is_refused_and_database_kept(data_dir: Path) -> None:
+    assert runner.invoke(app, ["seed", "--file", str(MINI_SEED)]).exit_code == 0
+    before = runner.invoke(app, ["export"]).stdout
+    bad = data_dir / "bad.yaml"
+    bad.write_text(MINI_SEED.read_text().replace("ring: outer", "ring: middle", 1))
+    result = runner.invoke(app, ["seed", "--file", str(bad)])
+    assert result.exit_code == 1
+    assert "services[housing]" in result.output
+    assert "ring" in result.output
+    assert "unchanged" in result.output
+    assert runner.invoke(app, ["export"]).stdout == before
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_loads_the_seed_on_first_start(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "NAVIGATOR_DATA_DIR": str(tmp_path)}
+    env.pop("NAVIGATOR_DATABASE_URL", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "navigator", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                if r.status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+            assert time.monotonic() < deadline, "serve did not answer within 30 s"
+            time.sleep(0.1)
+        services = httpx.get(f"http://127.0.0.1:{port}/api/v1/services", params={"per_page": 1})
+        assert services.json()["total"] >= 30
+        assert (tmp_path / "navigator.db").exists()
+        assert DEFAULT_SEED.exists()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
