@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from sqlmodel import Session
 
 from navigator import store
@@ -45,7 +46,7 @@ def seed(
     try:
         version = seed_database(engine, path)
     except SeedError as exc:
-        err.print(f"[red]Seed not loaded[/red] (the database is unchanged): {exc}", markup=True)
+        err.print(f"[red]Seed not loaded[/red] (the database is unchanged): {escape(str(exc))}")
         raise typer.Exit(1) from None
     with Session(engine) as session:
         m = store.load_map(session)
@@ -113,7 +114,7 @@ def navigate_cmd(
             )
         result = snap.navigate(family, day)
     except (ValidationError, NavigatorError, ValueError) as exc:
-        err.print(f"[red]Cannot navigate:[/red] {exc}")
+        err.print(f"[red]Cannot navigate:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from None
 
     out = Console()

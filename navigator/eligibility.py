@@ -43,12 +43,19 @@ def age_start(lo: int | None) -> str:
     return "birth" if lo == 0 else months(lo)
 
 
+def ordinal(n: int) -> str:
+    if n in ORDINALS:
+        return ORDINALS[n]
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def age_end(hi: int) -> str:
     """Limits are exclusive: 12 means 'until the first birthday'."""
+    if hi <= 0:
+        return "the birth"
     years, rest = divmod(hi, 12)
-    if rest == 0 and years in ORDINALS:
-        return f"the {ORDINALS[years]} birthday"
-    return months(hi)
+    return f"the {ordinal(years)} birthday" if rest == 0 else months(hi)
 
 
 def describe_window(lo: int | None, hi: int | None) -> str:
@@ -66,6 +73,8 @@ class Context:
     day: dt.date
     areas: dict[str, Area] = field(default_factory=dict)
     gp_lists: dict[str, GpList] = field(default_factory=dict)
+    # Outcomes of leaf rules for this one request: many services share the same rule.
+    memo: dict[tuple[object, ...], Decision] = field(default_factory=dict)
 
     @classmethod
     def build(cls, *, map: Map, family: Family, location: Location, day: dt.date) -> Context:
@@ -83,21 +92,28 @@ class Context:
 
 
 def _ok(reason: str) -> Decision:
-    return Decision(status=Eligibility.eligible, reasons=[reason])
+    return Decision(Eligibility.eligible, (reason,))
 
 
 def _no(reason: str) -> Decision:
-    return Decision(status=Eligibility.not_eligible, reasons=[reason])
+    return Decision(Eligibility.not_eligible, (reason,))
 
 
 def _check(check: str, reason: str | None = None) -> Decision:
-    return Decision(status=Eligibility.check, reasons=[reason] if reason else [], checks=[check])
+    return Decision(Eligibility.check, (reason,) if reason else (), (check,))
 
 
 def decide_age(lo: int | None, hi: int | None, ctx: Context) -> Decision | None:
     """The child's age (or pregnancy) against a window; None when the window has no limits."""
     if lo is None and hi is None:
         return None
+    key = ("age", lo, hi)
+    if key not in ctx.memo:
+        ctx.memo[key] = _decide_age(lo, hi, ctx)
+    return ctx.memo[key]
+
+
+def _decide_age(lo: int | None, hi: int | None, ctx: Context) -> Decision:
     window = describe_window(lo, hi)
     if ctx.family.stage is Stage.antenatal:
         if lo is None or lo <= -9:
@@ -145,8 +161,8 @@ def _decide_gp(rule: Rule, ctx: Context) -> Decision:
     if practice is None:
         return _check(gp.check_text, "The family's GP practice was not given")
     if practice in gp.practices:
-        return _ok(f"Registered with GP practice {practice}, one of the {gp.name}")
-    return _no(f"GP practice {practice} is not one of the {gp.name}")
+        return _ok(f"Registered with GP practice {practice}, on the list of {gp.name}")
+    return _no(f"GP practice {practice} is not on the list of {gp.name}")
 
 
 def _decide_any(rule: Rule, ctx: Context) -> Decision:
@@ -158,14 +174,23 @@ def _decide_any(rule: Rule, ctx: Context) -> Decision:
     unsure = [p for p in parts if p.status is Eligibility.check]
     if unsure:
         return Decision(
-            status=Eligibility.check,
-            reasons=failed + [r for p in unsure for r in p.reasons],
-            checks=[c for p in unsure for c in p.checks],
+            Eligibility.check,
+            (*failed, *(r for p in unsure for r in p.reasons)),
+            tuple(c for p in unsure for c in p.checks),
         )
-    return Decision(status=Eligibility.not_eligible, reasons=["; and ".join(failed)])
+    return _no("; and ".join(failed))
 
 
 def decide_rule(rule: Rule, ctx: Context) -> Decision:
+    if rule.kind is RuleKind.any_of:
+        return _decide_any(rule, ctx)
+    key = (rule.kind, rule.min_months, rule.max_months, rule.area, rule.gp_list, rule.text)
+    if key not in ctx.memo:
+        ctx.memo[key] = _decide_leaf(rule, ctx)
+    return ctx.memo[key]
+
+
+def _decide_leaf(rule: Rule, ctx: Context) -> Decision:
     match rule.kind:
         case RuleKind.age:
             return decide_age(rule.min_months, rule.max_months, ctx) or _ok("No age limit")
@@ -190,25 +215,37 @@ def _dates(service: Service, day: dt.date) -> Decision | None:
 
 def combine(parts: list[Decision]) -> Decision:
     """All must hold: any `not_eligible` wins, then any `check`; reasons say which."""
+    if len(parts) == 1:
+        return parts[0]
     statuses = {p.status for p in parts}
     if Eligibility.not_eligible in statuses:
         failed = [p for p in parts if p.status is Eligibility.not_eligible]
-        return Decision(
-            status=Eligibility.not_eligible, reasons=[r for p in failed for r in p.reasons]
-        )
+        return Decision(Eligibility.not_eligible, tuple(r for p in failed for r in p.reasons))
     status = Eligibility.check if Eligibility.check in statuses else Eligibility.eligible
     return Decision(
-        status=status,
-        reasons=[r for p in parts for r in p.reasons],
-        checks=[c for p in parts for c in p.checks],
+        status,
+        tuple(r for p in parts for r in p.reasons),
+        tuple(c for p in parts for c in p.checks),
     )
 
 
-def decide(service: Service, ctx: Context) -> Decision:
-    """Is this service open to this family on ctx.day? Every part of the answer explained."""
+def decide(service: Service, ctx: Context, signature: tuple[object, ...] | None = None) -> Decision:
+    """Is this service open to this family on ctx.day? Every part of the answer explained.
+
+    Services with the same `signature` (Map.eligibility_signatures) share one evaluation.
+    """
     closed = _dates(service, ctx.day)
     if closed is not None:
         return closed
+    if signature is None:
+        return _decide_rules(service, ctx)
+    key = ("service", signature)
+    if key not in ctx.memo:
+        ctx.memo[key] = _decide_rules(service, ctx)
+    return ctx.memo[key]
+
+
+def _decide_rules(service: Service, ctx: Context) -> Decision:
     parts = [
         d
         for d in (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import networkx as nx
@@ -27,73 +27,75 @@ class Step:
 @dataclass(frozen=True)
 class Pathway:
     services: list[str]
-    steps: list[Step]
+    steps: tuple[Step, ...]
 
 
-def build_graph(m: Map) -> Any:
-    """Every edge ever recorded (a MultiDiGraph); dates are filtered when a path is sought."""
-    g = nx.MultiDiGraph()
-    for s in m.services:
-        g.add_node(s.id, valid_from=s.valid_from, valid_to=s.valid_to)
-    for e in m.edges:
-        g.add_edge(
-            e.source, e.target, key=e.kind.value, valid_from=e.valid_from, valid_to=e.valid_to
+class ReferralGraph:
+    """All edges of one map version; the graph of a day and paths from a service are cached.
+
+    Practitioners ask from a few dozen services, mostly about today, so after the first
+    request for a (day, service) a pathway costs a dictionary lookup.
+    """
+
+    def __init__(self, m: Map) -> None:
+        self.map = m
+        self.day_graph = lru_cache(maxsize=32)(self._day_graph)
+        self.paths_from = lru_cache(maxsize=512)(self._paths_from)
+        self.steps = lru_cache(maxsize=65536)(self._steps)
+
+    def _day_graph(self, day: dt.date) -> Any:
+        """Edges active on `day` between services active on `day`; each edge keeps its kinds."""
+        g = nx.DiGraph()
+        active = {s.id for s in self.map.services if s.active_on(day)}
+        g.add_nodes_from(active)
+        for e in self.map.edges:
+            if e.source in active and e.target in active and e.active_on(day):
+                if g.has_edge(e.source, e.target):
+                    attrs = g[e.source][e.target]
+                    attrs["kinds"] = attrs["kinds"] | {e.kind}
+                    attrs["cost"] = min(attrs["cost"], EDGE_COST[e.kind])
+                else:
+                    g.add_edge(
+                        e.source, e.target, kinds=frozenset({e.kind}), cost=EDGE_COST[e.kind]
+                    )
+        return g
+
+    def _paths_from(self, source: str, day: dt.date) -> dict[str, list[str]]:
+        """Cheapest path from `source` to every service it reaches on `day`."""
+        g = self.day_graph(day)
+        if source not in g:
+            return {}
+        return dict(nx.single_source_dijkstra_path(g, source, weight="cost"))
+
+    def _steps(self, path: tuple[str, ...], day: dt.date, consult_first: bool) -> tuple[Step, ...]:
+        """The kind of each hop; where both exist, consult or refer as `consult_first` says."""
+        order = (
+            [EdgeKind.consults, EdgeKind.refers, EdgeKind.signposts]
+            if consult_first
+            else [EdgeKind.refers, EdgeKind.consults, EdgeKind.signposts]
         )
-    return g
+        g = self.day_graph(day)
+        out = []
+        for u, v in itertools.pairwise(path):
+            kinds = g[u][v]["kinds"]
+            out.append(Step(u, v, next(k.value for k in order if k in kinds)))
+        return tuple(out)
 
-
-def _active(attrs: dict[str, Any], day: dt.date) -> bool:
-    start, end = attrs.get("valid_from"), attrs.get("valid_to")
-    return (start is None or start <= day) and (end is None or day <= end)
-
-
-def edge_cost(g: Any, day: dt.date) -> Callable[[str, str, dict[str, Any]], float | None]:
-    """A weight function for networkx: the cheapest edge active on `day`; None hides the hop."""
-
-    def cost(u: str, v: str, edges: dict[str, Any]) -> float | None:
-        if not (_active(g.nodes[u], day) and _active(g.nodes[v], day)):
-            return None
-        costs = [EDGE_COST[EdgeKind(k)] for k, attrs in edges.items() if _active(attrs, day)]
-        return min(costs) if costs else None
-
-    return cost
-
-
-def paths_from(g: Any, source: str, day: dt.date) -> dict[str, list[str]]:
-    """Cheapest path from `source` to every service it reaches on `day`."""
-    if source not in g or not _active(g.nodes[source], day):
-        return {}
-    _, paths = nx.single_source_dijkstra(g, source, weight=edge_cost(g, day))
-    return dict(paths)
-
-
-def steps_of(g: Any, path: list[str], day: dt.date, *, consult_first: bool) -> list[Step]:
-    """The kind of each hop; where both exist, consult or refer as `consult_first` says."""
-    ties = [EdgeKind.consults, EdgeKind.refers] if consult_first else [EdgeKind.refers]
-    steps = []
-    for u, v in itertools.pairwise(path):
-        active = [EdgeKind(k) for k, a in g[u][v].items() if _active(a, day)]
-        kind = min(
-            active, key=lambda k: (EDGE_COST[k], k not in ties, ties.index(k) if k in ties else 0)
-        )
-        steps.append(Step(u, v, kind.value))
-    return steps
-
-
-def pathway(
-    g: Any,
-    paths: dict[str, list[str]],
-    target: str,
-    *,
-    source: str,
-    self_referral: bool,
-    day: dt.date,
-    consult_first: bool = True,
-) -> Pathway | None:
-    """The route from the practitioner's service to `target`, or None when there is none."""
-    path = paths.get(target)
-    if path is not None:
-        return Pathway(services=path, steps=steps_of(g, path, day, consult_first=consult_first))
-    if self_referral:
-        return Pathway(services=[source, target], steps=[Step(source, target, "self_referral")])
-    return None
+    def pathway(
+        self,
+        source: str,
+        target: str,
+        *,
+        day: dt.date,
+        self_referral: bool,
+        consult_first: bool = True,
+    ) -> Pathway | None:
+        """The route from the practitioner's service to `target`, or None when there is none."""
+        path = self.paths_from(source, day).get(target)
+        if path is not None:
+            return Pathway(services=path, steps=self.steps(tuple(path), day, consult_first))
+        if self_referral:
+            return Pathway(
+                services=[source, target], steps=(Step(source, target, "self_referral"),)
+            )
+        return None

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -52,7 +54,10 @@ class Level(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Level).index(self)
+        return _LEVEL_RANK[self]
+
+
+_LEVEL_RANK = {level: i for i, level in enumerate(Level)}
 
 
 class Status(StrEnum):
@@ -207,6 +212,20 @@ class Rule(Dated):
             raise ValueError("an any_of rule needs at least two rules")
         return self
 
+    def signature(self) -> tuple[object, ...]:
+        """Everything that decides this rule's outcome, hashable: equal rules decide alike."""
+        return (
+            self.kind,
+            self.valid_from,
+            self.valid_to,
+            self.min_months,
+            self.max_months,
+            self.area,
+            self.gp_list,
+            self.text,
+            tuple(r.signature() for r in self.rules),
+        )
+
 
 class Route(Frozen):
     kind: RouteKind
@@ -353,13 +372,42 @@ class Map(Frozen):
     edges: list[Edge]
     lmm: LmmOffer
 
+    CACHED: ClassVar[tuple[str, ...]] = (
+        "services_by_id",
+        "eligibility_signatures",
+        "services_by_need",
+    )
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Map:
+        # pydantic copies __dict__ whole, cached indexes included: drop them, or they go stale.
+        copy = super().model_copy(update=update, deep=deep)
+        for name in self.CACHED:
+            copy.__dict__.pop(name, None)
+        return copy
+
     def service(self, service_id: str) -> Service | None:
-        return self._services_by_id.get(service_id)
+        return self.services_by_id.get(service_id)
 
     @cached_property
-    def _services_by_id(self) -> dict[str, Service]:
+    def services_by_id(self) -> dict[str, Service]:
         # Safe to cache: the map is frozen, so the index never goes stale.
         return {s.id: s for s in self.services}
+
+    @cached_property
+    def eligibility_signatures(self) -> dict[str, tuple[object, ...]]:
+        """Per service, what its age window and rules decide on: many services share one."""
+        return {
+            s.id: (s.min_age_months, s.max_age_months, tuple(r.signature() for r in s.rules))
+            for s in self.services
+        }
+
+    @cached_property
+    def services_by_need(self) -> dict[str, list[Service]]:
+        index: dict[str, list[Service]] = {}
+        for s in self.services:
+            for code in s.needs:
+                index.setdefault(code, []).append(s)
+        return index
 
     def need_codes(self) -> set[str]:
         return {n.code for n in self.needs}
@@ -431,9 +479,14 @@ class Family(BaseModel):
         return value.upper() if value else value
 
 
-class Decision(Frozen):
-    """A three-valued answer with its plain-English reasons and what to check."""
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A three-valued answer with its plain-English reasons and what to check.
+
+    A plain dataclass, not pydantic: navigate makes one per rule per service, and at 10,000
+    services validation would cost more than the whole decision.
+    """
 
     status: Eligibility
-    reasons: list[str] = []
-    checks: list[str] = []
+    reasons: tuple[str, ...] = ()
+    checks: tuple[str, ...] = ()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel
 
-from navigator import graph as graphs
 from navigator.eligibility import Context, decide
 from navigator.errors import UnknownNeed, UnknownService
+from navigator.graph import Pathway, ReferralGraph, Step
 from navigator.models import Decision, Eligibility, Family, Level, Map, Route, RouteKind, Service
 from navigator.postcodes import Location
 
@@ -27,12 +27,6 @@ class RouteOut(BaseModel):
     contact: str | None = None
 
 
-class StepOut(BaseModel):
-    source: str
-    target: str
-    kind: str
-
-
 class Recommendation(BaseModel):
     service_id: str
     name: str
@@ -44,7 +38,7 @@ class Recommendation(BaseModel):
     checks: list[str]
     route: RouteOut
     pathway: list[str]
-    pathway_steps: list[StepOut]
+    pathway_steps: list[Step]
 
 
 class NotEligible(BaseModel):
@@ -107,8 +101,10 @@ def choose_route(service: Service, level: Level, arrived_by: str | None) -> Rout
     for kind in order:
         if kind in by_kind:
             r = by_kind[kind]
-            return RouteOut(kind=r.kind, how=r.how, contact=r.contact)
-    return RouteOut(kind="none", how="No referral route is recorded: contact the service first")
+            return RouteOut.model_construct(kind=r.kind, how=r.how, contact=r.contact)
+    return RouteOut.model_construct(
+        kind="none", how="No referral route is recorded: contact the service first", contact=None
+    )
 
 
 def _ring_fit(candidates: list[Service], needs: list[str]) -> dict[tuple[str, str], float]:
@@ -127,7 +123,7 @@ def _score(
     family: Family,
     matched: list[str],
     ring_fit: dict[tuple[str, str], float],
-    path: graphs.Pathway | None,
+    path: Pathway | None,
     status: Eligibility,
 ) -> float:
     level_gap = min(abs(lv.rank - family.level.rank) for lv in service.levels)
@@ -216,67 +212,68 @@ def lmm_block(
         )
     return LmmBlock(
         eligibility=decision.status,
-        reasons=decision.reasons,
-        checks=decision.checks,
+        reasons=list(decision.reasons),
+        checks=list(decision.checks),
         offer=offer,
     )
 
 
 def navigate(
-    *, map: Map, graph: Any, location: Location, family: Family, as_of: dt.date
+    *, map: Map, graph: ReferralGraph, location: Location, family: Family, as_of: dt.date
 ) -> NavigateResult:
     """Rank every service that meets one of the family's needs, and explain every decision."""
     validate_request(map, family)
     ctx = Context.build(map=map, family=family, location=location, day=as_of)
-    wanted = set(family.needs)
-    candidates = [s for s in map.services if wanted.intersection(s.needs)]
+    by_need = map.services_by_need
+    # Each service once, in the order the needs were given.
+    candidates = list({s.id: s for code in family.needs for s in by_need.get(code, [])}.values())
+    signatures = map.eligibility_signatures
     ring_fit = _ring_fit([s for s in candidates if s.active_on(as_of)], family.needs)
     source = family.from_service
-    paths = graphs.paths_from(graph, source, as_of) if source else {}
 
     recommendations: list[Recommendation] = []
     refused: list[NotEligible] = []
     for service in candidates:
         matched = [n for n in family.needs if n in service.needs]
-        decision = decide(service, ctx)
+        decision = decide(service, ctx, signatures[service.id])
         if decision.status is Eligibility.not_eligible:
             refused.append(
-                NotEligible(
+                NotEligible.model_construct(
                     service_id=service.id,
                     name=service.name,
                     ring=service.ring.value,
                     matched_needs=matched,
-                    reasons=decision.reasons,
+                    reasons=list(decision.reasons),
                 )
             )
             continue
         path = (
-            graphs.pathway(
-                graph,
-                paths,
+            graph.pathway(
+                source,
                 service.id,
-                source=source,
-                self_referral=service.self_referral,
                 day=as_of,
+                self_referral=service.self_referral,
                 consult_first=family.level in LOW_LEVELS,
             )
             if source
             else None
         )
         arrived_by = path.steps[-1].kind if path and path.steps else None
+        # model_construct: every value below is already of its field's type, and at 10,000
+        # services validating each result again would double the cost of an answer.
         recommendations.append(
-            Recommendation(
+            Recommendation.model_construct(
                 service_id=service.id,
                 name=service.name,
                 ring=service.ring.value,
                 eligibility=decision.status,
                 score=_score(service, family, matched, ring_fit, path, decision.status),
                 matched_needs=matched,
-                reasons=decision.reasons,
-                checks=decision.checks,
+                reasons=list(decision.reasons),
+                checks=list(decision.checks),
                 route=choose_route(service, family.level, arrived_by),
                 pathway=path.services if path else [],
-                pathway_steps=[StepOut(**vars(s)) for s in path.steps] if path else [],
+                pathway_steps=list(path.steps) if path else [],
             )
         )
     recommendations.sort(key=lambda r: (-r.score, r.name))

@@ -7,9 +7,8 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
 
-from navigator.graph import build_graph
+from navigator.graph import ReferralGraph
 from navigator.models import Family, Map, Service, dump
 from navigator.navigate import NavigateResult, navigate
 from navigator.postcodes import Location, PostcodeTable, locate
@@ -39,8 +38,8 @@ class Snapshot:
         return locate(postcode, table=self.postcodes, areas=self.map.areas)
 
     @cached_property
-    def graph(self) -> Any:
-        return build_graph(self.map)
+    def graph(self) -> ReferralGraph:
+        return ReferralGraph(self.map)
 
     def navigate(self, family: Family, as_of: dt.date) -> NavigateResult:
         return navigate(

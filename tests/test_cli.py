@@ -13,7 +13,6 @@ from typer.testing import CliRunner
 
 from navigator.cli import app
 from navigator.config import get_settings
-from navigator.seed import DEFAULT_SEED
 from tests.conftest import MINI_SEED
 
 runner = CliRunner()
@@ -59,32 +58,48 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_serve_loads_the_seed_on_first_start(tmp_path: Path) -> None:
+def test_serve_loads_the_seed_on_first_start_and_logs_no_family(tmp_path: Path) -> None:
     port = _free_port()
-    env = {**os.environ, "NAVIGATOR_DATA_DIR": str(tmp_path)}
+    env = {**os.environ, "NAVIGATOR_DATA_DIR": str(tmp_path / "data")}
     env.pop("NAVIGATOR_DATABASE_URL", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "navigator", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                r = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                if r.status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
-            assert time.monotonic() < deadline, "serve did not answer within 30 s"
-            time.sleep(0.1)
-        services = httpx.get(f"http://127.0.0.1:{port}/api/v1/services", params={"per_page": 1})
-        assert services.json()["total"] >= 30
-        assert (tmp_path / "navigator.db").exists()
-        assert DEFAULT_SEED.exists()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "navigator", "serve", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert proc.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, "serve did not answer within 30 s"
+                time.sleep(0.1)
+            services = httpx.get(f"{base}/api/v1/services", params={"per_page": 1})
+            assert services.json()["total"] >= 30
+            family = {
+                "postcode": "BD4 9HS",
+                "stage": "postnatal",
+                "child_age_months": 3,
+                "needs": ["parent_infant_relationship"],
+                "gp_practice": "Q7Z9X4",
+            }
+            assert httpx.post(f"{base}/api/v1/navigate", json=family).status_code == 200
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+    assert (tmp_path / "data" / "navigator.db").exists()
+    text = log.read_text()
+    assert "POST /api/v1/navigate" in text, "the access log is on, and still holds no family data"
+    assert "BD4 9HS" not in text
+    assert "Q7Z9X4" not in text
+    stored = b"".join(p.read_bytes() for p in (tmp_path / "data").iterdir())
+    assert b"BD4 9HS" not in stored
+    assert b"Q7Z9X4" not in stored

@@ -38,7 +38,7 @@ def decide_for(
     d = decide(service, ctx)
     assert d.reasons, "every decision carries a reason"
     assert all(r.strip() for r in d.reasons + d.checks)
-    return d.status, d.reasons, d.checks
+    return d.status, list(d.reasons), list(d.checks)
 
 
 @pytest.mark.parametrize(
@@ -160,7 +160,7 @@ def test_loaded_gp_list_turns_check_into_a_decision(
         gp_practice="B99999",
     )
     assert no is Eligibility.not_eligible
-    assert "B99999 is not one of the RIC practices" in reasons[0]
+    assert "B99999 is not on the list of RIC practices" in reasons[0]
     assert "outside the Better Start Bradford area" in reasons[0]
     unknown, _, checks = decide_for(
         loaded, postcodes, "little-minds-matter", "2021-06-01", postcode=KEIGHLEY

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from navigator.errors import UnknownNeed, UnknownService
-from navigator.graph import build_graph
+from navigator.graph import ReferralGraph
 from navigator.models import Eligibility, Family, Map
 from navigator.navigate import NavigateResult, navigate
 from navigator.postcodes import PostcodeTable, locate
@@ -24,7 +24,7 @@ def run(m: Map, table: PostcodeTable, day: str = "2021-06-01", **kw: Any) -> Nav
     f = Family.model_validate(data)
     return navigate(
         map=m,
-        graph=build_graph(m),
+        graph=ReferralGraph(m),
         location=locate(f.postcode, table=table, areas=m.areas),
         family=f,
         as_of=dt.date.fromisoformat(day),

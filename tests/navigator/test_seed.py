@@ -228,3 +228,12 @@ def test_export_seed_export_is_byte_identical(tmp_path: Path, seed_map: Map) -> 
         second = dump_yaml(store.load_map(s))
     assert second.encode() == first.read_bytes()
     assert map_to_data(load_seed(first)) == map_to_data(seed_map)
+
+
+def test_map_copies_rebuild_their_indexes(mini_map: Map) -> None:
+    assert mini_map.service("housing") is not None
+    assert mini_map.services_by_need["housing"]
+    smaller = mini_map.model_copy(update={"services": mini_map.services[:1], "edges": []})
+    assert smaller.service("housing") is None
+    assert "housing" not in smaller.services_by_need
+    assert set(smaller.eligibility_signatures) == {"health-visiting"}

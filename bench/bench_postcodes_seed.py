@@ -1,0 +1,49 @@
+"""Postcode table load, lookups per second, seed validation and load into SQLite."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import summary, timed
+from navigator import store
+from navigator.postcodes import PostcodeTable, locate
+from navigator.seed import load_seed, seed_database
+
+
+def main() -> None:
+    loads = timed(PostcodeTable.load, 5)
+    print(summary("postcode table load (74,856 units)", loads))
+    table = PostcodeTable.load()
+    m = load_seed()
+    codes = list(table.units)[:20000]
+    t = time.perf_counter()
+    for c in codes:
+        locate(c, table=table, areas=m.areas)
+    rate = len(codes) / (time.perf_counter() - t)
+    print(f"locate (normalise + lookup + areas): {rate:,.0f} lookups/s")
+    print(summary("seed parse + validate", timed(load_seed, 5)))
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = store.make_engine(f"sqlite:///{tmp}/bench.db")
+        store.create_tables(engine)
+        print(
+            summary(
+                "seed load into SQLite (validate + replace)",
+                timed(lambda: seed_database(engine), 5),
+            )
+        )
+        from sqlmodel import Session
+
+        def build() -> None:
+            with Session(engine) as s:
+                store.load_map(s)
+
+        print(summary("map build from SQLite", timed(build, 5)))
+
+
+if __name__ == "__main__":
+    main()

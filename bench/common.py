@@ -1,0 +1,55 @@
+"""Shared helpers for the benchmark scripts: timing and a synthetic map of any size."""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from collections.abc import Callable
+
+from navigator.models import Edge, EdgeKind, Map, Need, Service
+from navigator.seed import load_seed
+
+
+def timed(fn: Callable[[], object], repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def summary(label: str, seconds: list[float]) -> str:
+    ms = sorted(s * 1000 for s in seconds)
+    p95 = ms[min(len(ms) - 1, int(len(ms) * 0.95))]
+    return f"{label}: median {statistics.median(ms):.3f} ms, p95 {p95:.3f} ms (n={len(ms)})"
+
+
+def synthetic_map(n: int, *, vocabulary: int = 0, seed: int = 7) -> Map:
+    """The real seed, then clones of its services up to `n`, with three random edges each.
+
+    vocabulary=0: every clone keeps its early-years needs (the worst case: about 43% of all
+    services meet a typical family's needs). vocabulary=K: clones draw three needs from the
+    seed's plus K-20 other codes, as in a general directory where most services are about
+    something else.
+    """
+    base = load_seed()
+    rng = random.Random(seed)
+    needs = list(base.needs)
+    for k in range(max(0, vocabulary - len(needs))):
+        needs.append(Need(code=f"other_{k}", label=f"Other {k}", description="-", group="Other"))
+    codes = [nd.code for nd in needs]
+    services: list[Service] = list(base.services)
+    for i in range(len(services), n):
+        tmpl = base.services[i % len(base.services)]
+        update: dict[str, object] = {"id": f"{tmpl.id}-{i}", "name": f"{tmpl.name} {i}"}
+        if vocabulary:
+            update["needs"] = rng.sample(codes, 3)
+        services.append(tmpl.model_copy(update=update))
+    ids = [s.id for s in services]
+    edges = list(base.edges) + [
+        Edge(source=rng.choice(ids), target=rng.choice(ids), kind=rng.choice(list(EdgeKind)))
+        for _ in range(3 * (n - len(base.services)))
+    ]
+    return base.model_copy(update={"services": services, "edges": edges, "needs": needs})
