@@ -7,7 +7,15 @@ import sys
 
 import pytest
 
-LOGIC = ["navigator.models", "navigator.postcodes", "navigator.search", "navigator.snapshot"]
+LOGIC = [
+    "navigator.models",
+    "navigator.postcodes",
+    "navigator.search",
+    "navigator.eligibility",
+    "navigator.graph",
+    "navigator.navigate",
+    "navigator.snapshot",
+]
 FORBIDDEN = ["fastapi", "starlette", "sqlmodel", "sqlalchemy", "pyvis", "uvicorn"]
 
 
