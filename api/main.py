@@ -6,10 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 
 from api import errors
-from api.routes import health, navigate, postcodes, reference, services
+from api.limits import BodySizeLimit, validation_error
+from api.routes import fhir, health, navigate, oruk, postcodes, reference, services
 from api.state import MapHolder
 from navigator import store
 from navigator.config import Settings, get_settings
@@ -45,6 +47,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],
             expose_headers=["ETag", "Location"],
         )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_exception_handler(RequestValidationError, validation_error)
     errors.install(app)
     for router in (
         health.router,
@@ -52,6 +56,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         services.router,
         reference.router,
         postcodes.router,
+        oruk.router,
+        fhir.router,
     ):
         app.include_router(router)
     return app

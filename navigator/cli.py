@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +18,7 @@ from navigator import store
 from navigator.config import get_settings
 from navigator.eligibility import when
 from navigator.errors import NavigatorError
+from navigator.exports import fhir, oruk
 from navigator.models import Family, Level, Stage
 from navigator.seed import SeedError, dump_yaml, ensure_seeded, seed_database
 
@@ -56,16 +59,34 @@ def seed(
     )
 
 
+class ExportFormat(StrEnum):
+    yaml = "yaml"
+    oruk = "oruk"
+    fhir = "fhir"
+
+
 @app.command()
 def export(
     out: Annotated[Path | None, typer.Option("--out", help="File to write; default stdout")] = None,
+    format: Annotated[
+        ExportFormat, typer.Option("--format", help="yaml (seed), oruk (HSDS 3.0) or fhir (R4)")
+    ] = ExportFormat.yaml,
 ) -> None:
-    """Write the stored map as seed YAML."""
+    """Write the whole stored map for bulk hand-over. Confidential addresses are never written."""
     settings = get_settings()
     engine = store.make_engine(settings.db_url)
     store.create_tables(engine)
     with Session(engine) as session:
-        text = dump_yaml(store.load_map(session))
+        m = store.load_map(session)
+    day = dt.date.today()
+    if format is ExportFormat.yaml:
+        text = dump_yaml(m)
+    elif format is ExportFormat.oruk:
+        items = [oruk.service_full(s, m, day) for s in m.services]
+        text = json.dumps(oruk.page(items, page_number=1, size=len(items) or 1, total=len(items)))
+    else:
+        resources = [fhir.healthcare_service(s, m, day) for s in m.services]
+        text = json.dumps(fhir.bundle(resources, base_url=fhir.BASE, total=len(resources)))
     if out is None:
         typer.echo(text, nl=False)
     else:

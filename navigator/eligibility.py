@@ -257,3 +257,47 @@ def _decide_rules(service: Service, ctx: Context) -> Decision:
     if not parts:
         return _ok("Open to every family: no age, area or GP rule applies")
     return combine(parts)
+
+
+def _period(d: Rule) -> str:
+    if d.valid_from and d.valid_to:
+        return f" (from {when(d.valid_from)} to {when(d.valid_to)})"
+    if d.valid_from:
+        return f" (from {when(d.valid_from)})"
+    if d.valid_to:
+        return f" (until {when(d.valid_to)})"
+    return ""
+
+
+def describe_rule(rule: Rule, m: Map, *, dates: bool = True) -> str:
+    """A rule in plain words, with its dates and '(inferred)' where it is not confirmed."""
+    match rule.kind:
+        case RuleKind.age:
+            text = f"Ages: {describe_window(rule.min_months, rule.max_months)}"
+        case RuleKind.area:
+            area = next((a for a in m.areas if a.id == rule.area), None)
+            text = f"Lives in the {area.name if area else rule.area}"
+        case RuleKind.gp_list:
+            gp = next((g for g in m.gp_lists if g.id == rule.gp_list), None)
+            text = f"Registered with one of the {gp.name if gp else rule.gp_list}"
+        case RuleKind.criterion:
+            text = str(rule.text)
+        case RuleKind.any_of:
+            text = "One of: " + "; or ".join(describe_rule(r, m, dates=True) for r in rule.rules)
+    if dates:
+        text += _period(rule)
+    if rule.status.value == "inferred":
+        text += " (inferred)"
+    return text
+
+
+def eligibility_in_words(service: Service, m: Map, *, day: dt.date | None = None) -> list[str]:
+    """The age window and the rules (those in force on `day`, or all with their dates)."""
+    lines = []
+    if service.min_age_months is not None or service.max_age_months is not None:
+        window = describe_window(service.min_age_months, service.max_age_months)
+        lines.append(f"Ages: {window}")
+    for rule in service.rules:
+        if day is None or rule.active_on(day):
+            lines.append(describe_rule(rule, m, dates=day is None))
+    return lines or ["Open to every family: no age, area or GP rule applies"]

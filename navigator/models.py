@@ -7,7 +7,6 @@ the seed builds one from YAML, and every logic module works on a `Map`.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -427,8 +426,11 @@ class Map(Frozen):
         ]
 
 
-def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+def public(service: Service) -> Service:
+    """The service as it may be published: a confidential address is removed."""
+    if service.confidential_address and service.address is not None:
+        return service.model_copy(update={"address": None})
+    return service
 
 
 def dump(model: BaseModel) -> dict[str, Any]:

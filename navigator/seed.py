@@ -29,6 +29,7 @@ from navigator.models import (
     RuleKind,
     Service,
     dump,
+    public,
 )
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
@@ -171,7 +172,10 @@ def load_seed(path: Path = DEFAULT_SEED) -> Map:
 
 
 def map_to_data(m: Map) -> dict[str, Any]:
-    """A map as plain data, sections in seed order, defaults left out."""
+    """A map as plain data, sections in seed order, defaults left out.
+
+    Confidential addresses are left out too: no output ever carries a refuge's address.
+    """
     return {
         "meta": dump(m.meta),
         "levels": [dump(x) for x in m.levels],
@@ -180,7 +184,7 @@ def map_to_data(m: Map) -> dict[str, Any]:
         "areas": [dump(x) for x in m.areas],
         "gp_lists": [dump(x) for x in m.gp_lists],
         "lmm": dump(m.lmm),
-        "services": [dump(x) for x in m.services],
+        "services": [dump(public(x)) for x in m.services],
         "edges": [dump(x) for x in m.edges],
     }
 

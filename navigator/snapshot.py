@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from navigator.graph import ReferralGraph
-from navigator.models import Family, Map, Service, dump
+from navigator.models import Family, Map, Service, dump, public
 from navigator.navigate import NavigateResult, navigate
 from navigator.postcodes import Location, PostcodeTable, locate
 
@@ -18,13 +18,6 @@ def service_etag(service: Service) -> str:
     """A strong ETag over the service as published (a confidential address never feeds it)."""
     body = json.dumps(dump(public(service)), sort_keys=True, separators=(",", ":"))
     return '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
-
-
-def public(service: Service) -> Service:
-    """The service as it may be published: a confidential address is removed."""
-    if service.confidential_address and service.address is not None:
-        return service.model_copy(update={"address": None})
-    return service
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,8 @@ from pydantic import BaseModel
 
 from api.deps import MapDep
 from navigator.errors import NotFound, UnknownNeed
-from navigator.models import EdgeKind, Level, Ring, Service, Status
+from navigator.models import EdgeKind, Level, Ring, Service, Status, public
 from navigator.search import search_services
-from navigator.snapshot import public
 
 router = APIRouter(prefix="/api/v1", tags=["services"])
 
