@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from navigator.config import Settings
@@ -32,3 +33,11 @@ def get_snapshot(request: Request, session: SessionDep) -> Snapshot:
 
 
 MapDep = Annotated[Snapshot, Depends(get_snapshot)]
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]

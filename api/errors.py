@@ -5,7 +5,16 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from navigator.errors import NavigatorError, NotFound
+from navigator.errors import (
+    AlreadyExists,
+    NavigatorError,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+)
+
+# Errors that are not about a field's value: a status and a sentence.
+STATUS = {NotFound: 404, AlreadyExists: 409, PreconditionFailed: 412, PreconditionRequired: 428}
 
 
 def _where(request: Request, field: str) -> str:
@@ -18,8 +27,9 @@ def _where(request: Request, field: str) -> str:
 
 async def navigator_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, NavigatorError)
-    if isinstance(exc, NotFound):
-        return JSONResponse({"detail": exc.message}, status_code=404)
+    for kind, status in STATUS.items():
+        if isinstance(exc, kind):
+            return JSONResponse({"detail": exc.message}, status_code=status)
     loc = [_where(request, exc.field), *exc.loc] if exc.field else ["body"]
     detail = [{"type": "value_error", "loc": loc, "msg": exc.message}]
     return JSONResponse({"detail": detail}, status_code=422)

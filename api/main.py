@@ -5,18 +5,32 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 
 from api import errors
+from api.auth import read_guard
 from api.limits import BodySizeLimit, validation_error
-from api.routes import fhir, health, navigate, oruk, postcodes, reference, services
+from api.logging import RequestLog
+from api.routes import (
+    admin,
+    analytics,
+    editing,
+    fhir,
+    health,
+    navigate,
+    oruk,
+    postcodes,
+    reference,
+    services,
+)
 from api.state import MapHolder
-from navigator import store
+from navigator import migrations, store
 from navigator.config import Settings, get_settings
 from navigator.postcodes import PostcodeTable
 from navigator.seed import ensure_seeded
+from web.routes import mount as mount_pages
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -25,8 +39,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = store.make_engine(settings.db_url)
-        store.create_tables(engine)
-        ensure_seeded(engine, settings.seed_file)
+        # Replicas may start together: one at a time migrates, and seeds an empty database.
+        with migrations.exclusive(engine):
+            migrations.upgrade(engine)
+            store.append_only_audit(engine)
+            ensure_seeded(engine, settings.seed_file)
         app.state.engine = engine
         app.state.maps = MapHolder(engine, PostcodeTable.load())
         yield
@@ -37,6 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         summary="Bradford's early-years system map and pathway navigator",
         lifespan=lifespan,
+        # Private deployments only: public ones pay nothing for it.
+        dependencies=[Depends(read_guard)] if settings.read_key_required else [],
     )
     app.state.settings = settings
     if settings.cors_origins:
@@ -58,6 +77,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         postcodes.router,
         oruk.router,
         fhir.router,
+        analytics.router,
+        editing.router,
+        admin.router,
     ):
         app.include_router(router)
+    mount_pages(app)
+    # Added last, so outermost: every answer (a 413, a 500) gets a request id and an access line.
+    app.add_middleware(RequestLog, enabled=settings.access_log)
     return app

@@ -21,7 +21,17 @@ class Settings(BaseSettings):
     seed_file: Path = DEFAULT_SEED
     cors_origins: list[str] = Field(default=[], description="Origins of other trust systems")
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    read_key_required: bool = Field(
+        default=False, description="Private deployments: every read needs an API key too"
+    )
     log_level: str = "INFO"
+    access_log: bool = Field(
+        default=True, description="One JSON line per request: method, path, status, time taken"
+    )
+    workers: int = Field(default=1, ge=1, description="Server processes (`serve --workers`)")
+    shutdown_timeout: int = Field(
+        default=10, ge=0, description="Seconds in-flight requests get to finish on shutdown"
+    )
 
     @property
     def db_url(self) -> str:

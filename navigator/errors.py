@@ -30,3 +30,19 @@ class UnknownService(NavigatorError):
 
 class NotFound(NavigatorError):
     pass
+
+
+class InvalidEdit(NavigatorError):
+    """An edit that refers to something the map does not hold, or breaks a rule of the map."""
+
+
+class AlreadyExists(NavigatorError):
+    pass
+
+
+class PreconditionRequired(NavigatorError):
+    """An edit sent without the ETag of what it changes (If-Match)."""
+
+
+class PreconditionFailed(NavigatorError):
+    """An edit based on a version that is no longer current: someone else changed it first."""

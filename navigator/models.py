@@ -108,11 +108,13 @@ class Dated(Frozen):
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
 
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> Dated:
-        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
-            raise ValueError("valid_to is before valid_from")
-        return self
+    @field_validator("valid_to", mode="after")
+    @classmethod
+    def _dates_in_order(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        start = info.data.get("valid_from")
+        if value is not None and start is not None and value < start:
+            raise ValueError(f"valid_to ({value}) is before valid_from ({start})")
+        return value
 
     def active_on(self, day: dt.date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (
@@ -256,12 +258,13 @@ class Service(Dated):
     sources: list[Source] = Field(min_length=1)
     last_verified: dt.date
 
-    @model_validator(mode="after")
-    def _ages_in_order(self) -> Service:
-        lo, hi = self.min_age_months, self.max_age_months
-        if lo is not None and hi is not None and hi < lo:
-            raise ValueError("max_age_months is below min_age_months")
-        return self
+    @field_validator("max_age_months", mode="after")
+    @classmethod
+    def _ages_in_order(cls, value: int | None, info: ValidationInfo) -> int | None:
+        lo = info.data.get("min_age_months")
+        if value is not None and lo is not None and value < lo:
+            raise ValueError(f"max_age_months ({value}) is below min_age_months ({lo})")
+        return value
 
     @property
     def self_referral(self) -> bool:

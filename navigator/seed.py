@@ -15,6 +15,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from navigator import store
+from navigator.editing import check_edge, check_service
+from navigator.errors import InvalidEdit
 from navigator.models import (
     Area,
     Edge,
@@ -25,8 +27,6 @@ from navigator.models import (
     Meta,
     Need,
     RingInfo,
-    Rule,
-    RuleKind,
     Service,
     dump,
     public,
@@ -106,32 +106,22 @@ def parse_map(data: Any, *, file: str = "<seed>") -> Map:
     services = list(_entries(Service, data["services"], file=file, section="services", key="id"))
     edges = list(_entries(Edge, data["edges"], file=file, section="edges", key="__none__"))
 
-    need_codes = {n.code for n in needs}
-    area_ids = {a.id for a in areas}
-    list_ids = {g.id for g in gp_lists}
-    service_ids = {s.id for _, s in services}
-
-    def check_rules(entry: str, rules: list[Rule], path: str) -> None:
-        for i, rule in enumerate(rules):
-            where = f"{path}[{i}]"
-            if rule.kind is RuleKind.area and rule.area not in area_ids:
-                raise SeedError(file, entry, f"{where}.area", f"unknown area {rule.area!r}")
-            if rule.kind is RuleKind.gp_list and rule.gp_list not in list_ids:
-                raise SeedError(
-                    file, entry, f"{where}.gp_list", f"unknown GP list {rule.gp_list!r}"
-                )
-            check_rules(entry, rule.rules, f"{where}.rules")
-
-    for entry, service in services:
-        for i, code in enumerate(service.needs):
-            if code not in need_codes:
-                raise SeedError(file, entry, f"needs[{i}]", f"unknown need {code!r}")
-        check_rules(entry, service.rules, "rules")
-    for i, (entry, edge) in enumerate(edges):
-        entry = f"edges[{i}] ({edge.source} -> {edge.target})"
-        for field in ("source", "target"):
-            if getattr(edge, field) not in service_ids:
-                raise SeedError(file, entry, field, f"unknown service {getattr(edge, field)!r}")
+    refs = {
+        "needs": {n.code for n in needs},
+        "areas": {a.id for a in areas},
+        "gp_lists": {g.id for g in gp_lists},
+        "services": {s.id for _, s in services},
+    }
+    service_ids = refs["services"]
+    try:
+        for entry, service in services:
+            entry_now = entry
+            check_service(service, refs)
+        for i, (_, edge) in enumerate(edges):
+            entry_now = f"edges[{i}] ({edge.source} -> {edge.target})"
+            check_edge(edge, refs)
+    except InvalidEdit as exc:
+        raise SeedError(file, entry_now, _loc(exc.loc), exc.message) from None
     if lmm.service_id not in service_ids:
         raise SeedError(file, "lmm", "service_id", f"unknown service {lmm.service_id!r}")
     for i, sid in enumerate(lmm.training_priority_services):

@@ -7,17 +7,24 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
+from navigator.analytics import AreaIndex
 from navigator.graph import ReferralGraph
 from navigator.models import Family, Map, Service, dump, public
 from navigator.navigate import NavigateResult, navigate
 from navigator.postcodes import Location, PostcodeTable, locate
 
 
-def service_etag(service: Service) -> str:
-    """A strong ETag over the service as published (a confidential address never feeds it)."""
-    body = json.dumps(dump(public(service)), sort_keys=True, separators=(",", ":"))
+def etag_of(data: Any) -> str:
+    """A strong ETag: a hash of the canonical JSON of what is served."""
+    body = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
     return '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
+
+
+def service_etag(service: Service) -> str:
+    """Over the service as published: a confidential address never feeds it."""
+    return etag_of(dump(public(service)))
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,11 @@ class Snapshot:
     @cached_property
     def graph(self) -> ReferralGraph:
         return ReferralGraph(self.map)
+
+    @cached_property
+    def area_index(self) -> AreaIndex:
+        """Postcode bitsets per area and per district ward, for the commissioners' analytics."""
+        return AreaIndex.build(areas=self.map.areas, postcodes=self.postcodes)
 
     def navigate(self, family: Family, as_of: dt.date) -> NavigateResult:
         return navigate(

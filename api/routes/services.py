@@ -61,8 +61,16 @@ def list_services(
     need: Annotated[str | None, Query(max_length=60)] = None,
     ring: Ring | None = None,
     as_of: AsOf = None,
+    stale_after: Annotated[
+        dt.date | None, Query(description="Only services last verified before this date")
+    ] = None,
 ) -> ServicePage:
     services = snap.map.services
+    if stale_after is not None:
+        # Oldest verification first: the editors' to-do list.
+        services = sorted(
+            (s for s in services if s.last_verified < stale_after), key=lambda s: s.last_verified
+        )
     if as_of is not None:
         services = [s for s in services if s.active_on(as_of)]
     if need:

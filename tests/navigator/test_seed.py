@@ -124,8 +124,8 @@ def _service(data: dict[str, Any], sid: str) -> dict[str, Any]:
         (
             lambda d: _service(d, "housing").update(min_age_months=12, max_age_months=6),
             "services[housing]",
-            "",
             "max_age_months",
+            "below min_age_months",
         ),
         (
             lambda d: _service(d, "little-minds-matter")["rules"][0].update(area="bsbx"),

@@ -1,0 +1,249 @@
+"""Editing the map: services, edges and GP lists. Writes need an editor key and If-Match."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Path, Query, Response, status
+from pydantic import BaseModel
+
+from api.auth import EditorDep
+from api.deps import EngineDep, SessionDep
+from navigator import editing, store
+from navigator.errors import NotFound
+from navigator.models import Edge, GpList, OdsCode, Service, public
+from navigator.snapshot import service_etag
+
+router = APIRouter(prefix="/api/v1", tags=["editing"])
+
+IfMatch = Annotated[str | None, Header(description="The ETag you last read")]
+RetireOn = Annotated[
+    dt.date | None, Query(description="First day it is no longer offered; default today")
+]
+Patch = Annotated[dict[str, Any], Body(description="A JSON merge patch (RFC 7396)")]
+ServiceId = Annotated[str, Path(max_length=80)]
+EdgeId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+WRITE: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No API key, or not a valid one"},
+    403: {"description": "The key's role may not do this"},
+    404: {"description": "No such thing"},
+    409: {"description": "It exists already"},
+    412: {"description": "Stale If-Match: someone changed it since you read it"},
+    428: {"description": "If-Match is required"},
+}
+
+
+def _service_out(response: Response, service: Service) -> Service:
+    response.headers["ETag"] = service_etag(service)
+    return public(service)
+
+
+@router.post(
+    "/services",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Service,
+    responses=WRITE,
+    summary="Add a service",
+)
+def create_service(
+    body: Service, actor: EditorDep, engine: EngineDep, response: Response
+) -> Service:
+    saved = editing.create_service(engine, service=body, actor=actor.name)
+    response.headers["Location"] = f"/api/v1/services/{saved.id}"
+    return _service_out(response, saved)
+
+
+@router.put("/services/{service_id}", response_model=Service, responses=WRITE)
+def replace_service(
+    service_id: ServiceId,
+    body: Service,
+    actor: EditorDep,
+    engine: EngineDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Service:
+    saved = editing.replace_service(
+        engine, service_id=service_id, service=body, if_match=if_match, actor=actor.name
+    )
+    return _service_out(response, saved)
+
+
+@router.patch("/services/{service_id}", response_model=Service, responses=WRITE)
+def patch_service(
+    service_id: ServiceId,
+    body: Patch,
+    actor: EditorDep,
+    engine: EngineDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Service:
+    saved = editing.patch_service(
+        engine, service_id=service_id, patch=body, if_match=if_match, actor=actor.name
+    )
+    return _service_out(response, saved)
+
+
+@router.delete(
+    "/services/{service_id}",
+    response_model=Service,
+    responses=WRITE,
+    summary="Retire a service (history is kept)",
+)
+def retire_service(
+    service_id: ServiceId,
+    actor: EditorDep,
+    engine: EngineDep,
+    response: Response,
+    on: RetireOn = None,
+    if_match: IfMatch = None,
+) -> Service:
+    saved = editing.retire_service(
+        engine,
+        service_id=service_id,
+        on=on or dt.date.today(),
+        if_match=if_match,
+        actor=actor.name,
+    )
+    return _service_out(response, saved)
+
+
+# --- edges ------------------------------------------------------------------------------------
+
+
+class EdgePublic(Edge):
+    id: int
+
+
+def _edge_out(response: Response, edge_id: int, edge: Edge) -> EdgePublic:
+    response.headers["ETag"] = editing.edge_etag(edge_id, edge)
+    return EdgePublic(id=edge_id, **edge.model_dump())
+
+
+@router.get("/edges", response_model=list[EdgePublic], tags=["services"])
+def list_edges(session: SessionDep) -> list[EdgePublic]:
+    return [EdgePublic(id=i, **e.model_dump()) for i, e in store.list_edges(session)]
+
+
+@router.get(
+    "/edges/{edge_id}", response_model=EdgePublic, responses={404: {"description": "No such edge"}}
+)
+def get_edge(edge_id: EdgeId, session: SessionDep, response: Response) -> EdgePublic:
+    edge = store.get_edge(session, edge_id)
+    if edge is None:
+        raise NotFound(f"No edge with id {edge_id}")
+    return _edge_out(response, edge_id, edge)
+
+
+@router.post("/edges", status_code=201, response_model=EdgePublic, responses=WRITE)
+def create_edge(body: Edge, actor: EditorDep, engine: EngineDep, response: Response) -> EdgePublic:
+    edge_id, edge = editing.create_edge(engine, edge=body, actor=actor.name)
+    response.headers["Location"] = f"/api/v1/edges/{edge_id}"
+    return _edge_out(response, edge_id, edge)
+
+
+@router.put("/edges/{edge_id}", response_model=EdgePublic, responses=WRITE)
+def replace_edge(
+    edge_id: EdgeId,
+    body: Edge,
+    actor: EditorDep,
+    engine: EngineDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> EdgePublic:
+    new_id, edge = editing.replace_edge(
+        engine, edge_id=edge_id, edge=body, if_match=if_match, actor=actor.name
+    )
+    return _edge_out(response, new_id, edge)
+
+
+@router.patch("/edges/{edge_id}", response_model=EdgePublic, responses=WRITE)
+def patch_edge(
+    edge_id: EdgeId,
+    body: Patch,
+    actor: EditorDep,
+    engine: EngineDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> EdgePublic:
+    new_id, edge = editing.patch_edge(
+        engine, edge_id=edge_id, patch=body, if_match=if_match, actor=actor.name
+    )
+    return _edge_out(response, new_id, edge)
+
+
+@router.delete("/edges/{edge_id}", response_model=EdgePublic, responses=WRITE)
+def retire_edge(
+    edge_id: EdgeId,
+    actor: EditorDep,
+    engine: EngineDep,
+    response: Response,
+    on: RetireOn = None,
+    if_match: IfMatch = None,
+) -> EdgePublic:
+    new_id, edge = editing.retire_edge(
+        engine, edge_id=edge_id, on=on or dt.date.today(), if_match=if_match, actor=actor.name
+    )
+    return _edge_out(response, new_id, edge)
+
+
+# --- GP lists ---------------------------------------------------------------------------------
+
+
+class GpListUpdate(BaseModel):
+    """A GP list's practices (ODS codes); name and wording may change too."""
+
+    model_config = {"extra": "forbid"}
+
+    practices: list[OdsCode]
+    name: str | None = None
+    description: str | None = None
+    check_text: str | None = None
+
+
+def _gp_out(response: Response, gp: GpList) -> GpList:
+    response.headers["ETag"] = editing.gp_list_etag(gp)
+    return gp
+
+
+@router.get(
+    "/gp-lists/{list_id}",
+    response_model=GpList,
+    tags=["reference"],
+    responses={404: {"description": "No such list"}},
+)
+def get_gp_list(
+    list_id: Annotated[str, Path(max_length=80)], session: SessionDep, response: Response
+) -> GpList:
+    gp = store.get_gp_list(session, list_id)
+    if gp is None:
+        raise NotFound(f"No GP list with id {list_id!r}")
+    return _gp_out(response, gp)
+
+
+@router.post("/gp-lists", status_code=201, response_model=GpList, responses=WRITE)
+def create_gp_list(body: GpList, actor: EditorDep, engine: EngineDep, response: Response) -> GpList:
+    saved = editing.save_gp_list(engine, gp=body, if_match=None, actor=actor.name, create=True)
+    response.headers["Location"] = f"/api/v1/gp-lists/{saved.id}"
+    return _gp_out(response, saved)
+
+
+@router.put("/gp-lists/{list_id}", response_model=GpList, responses=WRITE)
+def replace_gp_list(
+    list_id: Annotated[str, Path(max_length=80)],
+    body: GpListUpdate,
+    actor: EditorDep,
+    engine: EngineDep,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> GpList:
+    current = store.get_gp_list(session, list_id)
+    if current is None:
+        raise NotFound(f"No GP list with id {list_id!r}")
+    changes = {k: v for k, v in body.model_dump().items() if v is not None}
+    saved = editing.save_gp_list(
+        engine, gp=current.model_copy(update=changes), if_match=if_match, actor=actor.name
+    )
+    return _gp_out(response, saved)

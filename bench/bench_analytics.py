@@ -1,0 +1,84 @@
+"""Commissioners' analytics: overlap, gaps, what-if and network at seed scale and on synthetic
+10,000-service maps (a directory mix of 200 need codes, and the worst case where every service
+keeps its early-years needs)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import summary, synthetic_map, timed
+from navigator import analytics
+from navigator.models import Level
+from navigator.postcodes import PostcodeTable
+from navigator.seed import load_seed
+from navigator.snapshot import Snapshot
+
+DAY = dt.date(2025, 6, 1)
+NEED = "parent_infant_relationship"
+
+
+def run(label: str, snap: Snapshot, repeat: int) -> None:
+    index_s = timed(lambda: snap.area_index, 1)[0]  # once per snapshot, then cached
+    m, index = snap.map, snap.area_index
+    print(f"{label}: area index built in {index_s * 1000:.1f} ms ({index.size} postcodes)")
+    result = analytics.overlap(map=m, index=index, as_of=DAY)
+    print(
+        summary(
+            f"{label}, overlap (top {len(result.pairs)} pairs)",
+            timed(lambda: analytics.overlap(map=m, index=index, as_of=DAY), repeat),
+        )
+    )
+    print(
+        summary(
+            f"{label}, overlap (limit 5000)",
+            timed(lambda: analytics.overlap(map=m, index=index, as_of=DAY, limit=5000), repeat),
+        )
+    )
+    gaps = analytics.gaps(map=m, index=index, need=NEED, level=Level.targeted, as_of=DAY)
+    print(
+        summary(
+            f"{label}, gaps ({len(gaps.cells)} cells, {sum(c.gap for c in gaps.cells)} gaps)",
+            timed(
+                lambda: analytics.gaps(
+                    map=m, index=index, need=NEED, level=Level.targeted, as_of=DAY
+                ),
+                repeat,
+            ),
+        )
+    )
+    lmm = m.services_by_id["little-minds-matter"]
+    clone = lmm.model_copy(update={"id": "proposed-clone", "name": "Proposed clone"})
+    print(
+        summary(
+            f"{label}, what-if (LMM clone)",
+            timed(
+                lambda: analytics.what_if(
+                    map=m, index=index, graph=snap.graph, proposal=clone, as_of=DAY
+                ),
+                max(1, repeat // 5),
+            ),
+        )
+    )
+    print(
+        summary(
+            f"{label}, network",
+            timed(lambda: analytics.network(map=m, graph=snap.graph, as_of=DAY), 1),
+        )
+    )
+
+
+def main() -> None:
+    table = PostcodeTable.load()
+    run("seed map", Snapshot(map=load_seed(), version=1, postcodes=table), 50)
+    for label, vocabulary in (("directory mix, 200 need codes", 200), ("worst case", 0)):
+        big = Snapshot(map=synthetic_map(10_000, vocabulary=vocabulary), version=1, postcodes=table)
+        run(f"10,000 services, {label}", big, 3)
+
+
+if __name__ == "__main__":
+    main()

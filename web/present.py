@@ -1,0 +1,210 @@
+"""The map in words for the pages: rules, dates, labels and the referral summary.
+
+Presentation only. Whether a family is eligible is decided in navigator/eligibility.py and
+ranked in navigator/navigate.py; this module only says, in plain English, what the map holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from navigator.eligibility import describe_window, when
+from navigator.models import Dated, Edge, Map, Rule, RuleKind, Service, Stage, Status
+from navigator.navigate import NavigateResult, Recommendation
+
+ELIGIBILITY_WORDS = {"eligible": "Eligible", "check": "Check first", "not_eligible": "Not eligible"}
+ROUTE_WORDS = {
+    "referral": "Referral by a professional",
+    "self_referral": "The family can refer themselves",
+    "consultation": "Consultation for professionals",
+    "none": "No route recorded",
+}
+STEP_WORDS = {
+    "refers": "referral",
+    "consults": "consultation",
+    "signposts": "signpost",
+    "self_referral": "the family refers themselves",
+}
+EDGE_OUT_WORDS = {"refers": "Refers to", "consults": "Consults", "signposts": "Signposts to"}
+EDGE_IN_WORDS = {
+    "refers": "Referred from",
+    "consults": "Consulted by",
+    "signposts": "Signposted from",
+}
+STATUS_WORDS = {
+    "confirmed": "confirmed",
+    "inferred": "inferred",
+    "seed_report": "from the Little Minds Matter evaluation reports",
+}
+
+
+def link(url: str | None) -> str | None:
+    """A source's URL if it is safe to put in an href: http(s) only, never javascript: or data:."""
+    if url and url.lower().startswith(("https://", "http://")):
+        return url
+    return None
+
+
+def period(item: Dated) -> str:
+    """'From 1 April 2020 to 31 March 2023', or '' when always in force."""
+    start, end = item.valid_from, item.valid_to
+    if start and end:
+        return f"From {when(start)} to {when(end)}"
+    if start:
+        return f"From {when(start)}"
+    if end:
+        return f"Until {when(end)}"
+    return ""
+
+
+def in_force(item: Dated, day: dt.date) -> str:
+    """'' while in force on `day`, else why not, in words."""
+    if item.valid_from and day < item.valid_from:
+        return f"not yet in force on {when(day)}"
+    if item.valid_to and day > item.valid_to:
+        return f"ended {when(item.valid_to)}"
+    return ""
+
+
+def ages(service: Service) -> str:
+    if service.min_age_months is None and service.max_age_months is None:
+        return "No age limit"
+    return describe_window(service.min_age_months, service.max_age_months).capitalize()
+
+
+def running(service: Service, day: dt.date) -> str:
+    """'' for a running service; otherwise when it ran, for retired or future services."""
+    if service.valid_to and day > service.valid_to:
+        end = when(service.valid_to)
+        if service.valid_from:
+            return f"No longer running: ran from {when(service.valid_from)} to {end}"
+        return f"No longer running: ended on {end}"
+    if service.valid_from and day < service.valid_from:
+        return f"Not yet running: starts on {when(service.valid_from)}"
+    return ""
+
+
+@dataclass(frozen=True)
+class RuleView:
+    text: str
+    period: str
+    status: str
+    inferred: bool
+    parts: list[RuleView] = field(default_factory=list)
+
+    def flat(self) -> str:
+        """The rule on one line, for tooltips."""
+        if not self.parts:
+            return self.text
+        return self.text + " " + "; or ".join(p.flat() for p in self.parts)
+
+
+def rule_view(rule: Rule, m: Map, day: dt.date) -> RuleView:
+    match rule.kind:
+        case RuleKind.age:
+            text = "Child's age: " + describe_window(rule.min_months, rule.max_months)
+        case RuleKind.area:
+            area = next((a for a in m.areas if a.id == rule.area), None)
+            text = f"Lives in the {area.name if area else rule.area}"
+        case RuleKind.gp_list:
+            gp = next((g for g in m.gp_lists if g.id == rule.gp_list), None)
+            text = f"Registered with one of the {gp.name if gp else rule.gp_list}"
+            if gp is not None and gp.practices is None:
+                text += " (the list is not loaded yet, so the navigator says “check first”)"
+        case RuleKind.criterion:
+            text = f"To confirm with the family: {rule.text}"
+        case RuleKind.any_of:
+            text = "One of:"
+    return RuleView(
+        text=text,
+        period=period(rule),
+        status=in_force(rule, day),
+        inferred=rule.status is Status.inferred,
+        parts=[rule_view(r, m, day) for r in rule.rules],
+    )
+
+
+@dataclass(frozen=True)
+class EdgeView:
+    words: str
+    other_id: str
+    other_name: str
+    period: str
+    note: str | None
+    inferred: bool
+
+
+def edges_of(service: Service, m: Map) -> tuple[list[EdgeView], list[EdgeView]]:
+    """The service's referral edges: (out, in), each naming the service at the other end."""
+
+    def view(e: Edge, other: str, words: dict[str, str]) -> EdgeView:
+        s = m.service(other)
+        return EdgeView(
+            words=words[e.kind.value],
+            other_id=other,
+            other_name=s.name if s else other,
+            period=period(e),
+            note=e.note,
+            inferred=e.status is Status.inferred,
+        )
+
+    out = [view(e, e.target, EDGE_OUT_WORDS) for e in m.edges if e.source == service.id]
+    into = [view(e, e.source, EDGE_IN_WORDS) for e in m.edges if e.target == service.id]
+    return out, into
+
+
+def stage_words(stage: Stage, age: int | None) -> str:
+    if stage is Stage.antenatal:
+        return "Pregnant"
+    return f"Baby is born, {age} months old" if age is not None else "Baby is born"
+
+
+def _card_lines(n: int, r: Recommendation) -> list[str]:
+    lines = [f"{n}. {r.name} ({ELIGIBILITY_WORDS[r.eligibility.value]})"]
+    if r.reasons:
+        lines.append("   Why: " + "; ".join(r.reasons))
+    if r.checks:
+        lines.append("   What to check: " + "; ".join(r.checks))
+    route = f"   Route: {ROUTE_WORDS[str(r.route.kind)]}. {r.route.how}"
+    if r.route.contact:
+        route += f" Contact: {r.route.contact}"
+    lines.append(route)
+    return lines
+
+
+def referral_summary(
+    result: NavigateResult,
+    *,
+    m: Map,
+    needs: list[str],
+    level: str,
+    stage: str,
+    show_lmm: bool,
+    limit: int = 5,
+) -> str:
+    """Plain text to paste into a referral or a record: what was asked, the services, routes.
+
+    Only what the practitioner typed about the family (needs, level, stage) goes in, never
+    the postcode or GP practice: they are already in the practitioner's own record.
+    """
+    labels = {n.code: n.label for n in m.needs}
+    lines = [
+        f"Bradford Early Years Navigator: services as of {when(result.as_of)}",
+        "Needs: " + ", ".join(labels.get(n, n) for n in needs),
+        f"Level: {level}",
+        stage,
+    ]
+    if show_lmm:
+        lmm = m.service(m.lmm.service_id)
+        offer = result.lmm.offer
+        lines += ["", f"{lmm.name if lmm else 'Little Minds Matter'}: {offer.summary}"]
+        if result.lmm.reasons:
+            lines.append("   Why: " + "; ".join(result.lmm.reasons))
+        if result.lmm.checks:
+            lines.append("   What to check: " + "; ".join(result.lmm.checks))
+        if offer.contact:
+            lines.append(f"   Contact: {offer.contact}")
+    for i, r in enumerate(result.recommendations[:limit], 1):
+        lines += ["", *_card_lines(i, r)]
+    return "\n".join(lines)
