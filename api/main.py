@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -31,6 +32,29 @@ from navigator.config import Settings, get_settings
 from navigator.postcodes import PostcodeTable
 from navigator.seed import ensure_seeded
 from web.routes import mount as mount_pages
+
+BODY_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "The body is not valid JSON"},
+    413: {"description": "The body is larger than the limit (NAVIGATOR_MAX_BODY_BYTES)"},
+}
+
+
+def document_body_errors(app: FastAPI) -> None:
+    """Every operation that reads a body can answer 400 and 413: say so in the schema."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            for operations in schema.get("paths", {}).values():
+                for operation in operations.values():
+                    if isinstance(operation, dict) and "requestBody" in operation:
+                        for status, doc in BODY_ERRORS.items():
+                            operation["responses"].setdefault(str(status), doc)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -83,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(router)
     mount_pages(app)
+    document_body_errors(app)
     # Added last, so outermost: every answer (a 413, a 500) gets a request id and an access line.
     app.add_middleware(RequestLog, enabled=settings.access_log)
     return app

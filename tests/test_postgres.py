@@ -79,10 +79,10 @@ def test_store_round_trip_keeps_every_field(engine: Engine, seed_map: Map) -> No
 
 
 def test_export_seed_export_is_byte_identical(
-    engine: Engine, tmp_path: Path, seed_map: Map
+    engine: Engine, tmp_path: Path, mini_map: Map
 ) -> None:
     first = tmp_path / "first.yaml"
-    first.write_text(dump_yaml(seed_map))
+    first.write_text(dump_yaml(mini_map))
     seed_database(engine, first)
     with Session(engine) as s:
         assert dump_yaml(store.load_map(s)).encode() == first.read_bytes()
@@ -166,6 +166,9 @@ def test_an_edit_changes_the_etag(database_url: str, mini_map: Map) -> None:
         assert after.headers["ETag"] != etag
         # Services that did not change keep their ETag.
         hv = client.get("/api/v1/services/health-visiting")
-        assert client.get(
-            "/api/v1/services/health-visiting", headers={"If-None-Match": hv.headers["ETag"]}
-        ).status_code == 304
+        assert (
+            client.get(
+                "/api/v1/services/health-visiting", headers={"If-None-Match": hv.headers["ETag"]}
+            ).status_code
+            == 304
+        )

@@ -22,11 +22,7 @@ class NavigateRequest(Family):
     "/navigate",
     response_model=NavigateResult,
     summary="Ranked, explained services for a family",
-    responses={
-        400: {"description": "The body is not valid JSON"},
-        413: {"description": "The body is larger than the limit"},
-        422: {"description": "A field is missing, malformed or unknown; `loc` names it"},
-    },
+    responses={422: {"description": "A field is missing, malformed or unknown; `loc` names it"}},
 )
 def navigate(body: NavigateRequest, snap: MapDep) -> NavigateResult:
     family = Family.model_validate(body.model_dump(exclude={"as_of"}))

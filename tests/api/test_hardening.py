@@ -50,3 +50,16 @@ def test_cors_is_off_by_default_and_configurable(mini_client: TestClient) -> Non
         assert on.headers["access-control-allow-origin"] == "https://directory.example"
         other = client.options("/api/v1/services", headers=pre | {"Origin": "https://evil.example"})
         assert "access-control-allow-origin" not in other.headers
+
+
+def test_every_body_taking_operation_documents_400_and_413(mini_client: TestClient) -> None:
+    paths = mini_client.get("/openapi.json").json()["paths"]
+    with_body = [
+        (path, method, op)
+        for path, ops in paths.items()
+        for method, op in ops.items()
+        if "requestBody" in op
+    ]
+    assert len(with_body) >= 8
+    for path, method, op in with_body:
+        assert {"400", "413", "422"} <= set(op["responses"]), (method, path)

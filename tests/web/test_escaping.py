@@ -28,7 +28,9 @@ def evil_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient
     housing["name"] = f"Housing {EVIL}"
     housing["remit"] = f"Advice {EVIL}"
     housing["rules"].append({"kind": "criterion", "text": f"Ask {EVIL}"})
-    housing["sources"] = [{"title": f"Site {EVIL}", "url": "javascript:alert(1)", "status": "inferred"}]
+    housing["sources"] = [
+        {"title": f"Site {EVIL}", "url": "javascript:alert(1)", "status": "inferred"}
+    ]
     next(n for n in data["needs"] if n["code"] == "housing")["label"] = f"Housing {EVIL}"
     path = Path(tmp_path_factory.mktemp("evil")) / "evil.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")

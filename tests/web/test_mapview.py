@@ -58,6 +58,7 @@ def test_fixed_positions_colours_and_edge_styles(seed_map: Map) -> None:
     assert '"physics": {"enabled": false}' in view.network
     kinds = {(e.source, e.target, e.kind) for e in seed_map.active_edges(DAY)}
     assert len(edges) == len(kinds) == view.edge_count
+
     def styled(kind: EdgeKind) -> list[dict[str, Any]]:
         return [e for e in edges if e["dashes"] == EDGE_STYLE[kind]["dashes"]]
 
