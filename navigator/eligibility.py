@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from navigator.models import (
     Area,
+    Dated,
     Decision,
     Eligibility,
     Family,
@@ -259,33 +260,42 @@ def _decide_rules(service: Service, ctx: Context) -> Decision:
     return combine(parts)
 
 
-def _period(d: Rule) -> str:
-    if d.valid_from and d.valid_to:
-        return f" (from {when(d.valid_from)} to {when(d.valid_to)})"
-    if d.valid_from:
-        return f" (from {when(d.valid_from)})"
-    if d.valid_to:
-        return f" (until {when(d.valid_to)})"
+def period(item: Dated) -> str:
+    """'From 1 April 2020 to 31 March 2023', or '' when always in force."""
+    start, end = item.valid_from, item.valid_to
+    if start and end:
+        return f"From {when(start)} to {when(end)}"
+    if start:
+        return f"From {when(start)}"
+    if end:
+        return f"Until {when(end)}"
     return ""
 
 
-def describe_rule(rule: Rule, m: Map, *, dates: bool = True) -> str:
-    """A rule in plain words, with its dates and '(inferred)' where it is not confirmed."""
+def rule_text(rule: Rule, m: Map) -> str:
+    """What one rule asks, in plain words; an any_of rule is 'One of:' before its parts."""
     match rule.kind:
         case RuleKind.age:
-            text = f"Ages: {describe_window(rule.min_months, rule.max_months)}"
+            return "Child's age: " + describe_window(rule.min_months, rule.max_months)
         case RuleKind.area:
             area = next((a for a in m.areas if a.id == rule.area), None)
-            text = f"Lives in the {area.name if area else rule.area}"
+            return f"Lives in the {area.name if area else rule.area}"
         case RuleKind.gp_list:
             gp = next((g for g in m.gp_lists if g.id == rule.gp_list), None)
-            text = f"Registered with one of the {gp.name if gp else rule.gp_list}"
+            return f"Registered with one of the {gp.name if gp else rule.gp_list}"
         case RuleKind.criterion:
-            text = str(rule.text)
+            return f"To confirm with the family: {rule.text}"
         case RuleKind.any_of:
-            text = "One of: " + "; or ".join(describe_rule(r, m, dates=True) for r in rule.rules)
-    if dates:
-        text += _period(rule)
+            return "One of:"
+
+
+def describe_rule(rule: Rule, m: Map, *, dates: bool = True) -> str:
+    """A rule on one line, with its dates and '(inferred)' where it is not confirmed."""
+    text = rule_text(rule, m)
+    if rule.rules:
+        text += " " + "; or ".join(describe_rule(r, m) for r in rule.rules)
+    if dates and (when_in_force := period(rule)):
+        text += f" ({when_in_force[0].lower()}{when_in_force[1:]})"
     if rule.status.value == "inferred":
         text += " (inferred)"
     return text

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from navigator.eligibility import describe_window, when
+from navigator.eligibility import describe_window, period, rule_text, when
 from navigator.models import Dated, Edge, Map, Rule, RuleKind, Service, Stage, Status
 from navigator.navigate import NavigateResult, Recommendation
 
@@ -44,18 +44,6 @@ def link(url: str | None) -> str | None:
     if url and url.lower().startswith(("https://", "http://")):
         return url
     return None
-
-
-def period(item: Dated) -> str:
-    """'From 1 April 2020 to 31 March 2023', or '' when always in force."""
-    start, end = item.valid_from, item.valid_to
-    if start and end:
-        return f"From {when(start)} to {when(end)}"
-    if start:
-        return f"From {when(start)}"
-    if end:
-        return f"Until {when(end)}"
-    return ""
 
 
 def in_force(item: Dated, day: dt.date) -> str:
@@ -101,21 +89,11 @@ class RuleView:
 
 
 def rule_view(rule: Rule, m: Map, day: dt.date) -> RuleView:
-    match rule.kind:
-        case RuleKind.age:
-            text = "Child's age: " + describe_window(rule.min_months, rule.max_months)
-        case RuleKind.area:
-            area = next((a for a in m.areas if a.id == rule.area), None)
-            text = f"Lives in the {area.name if area else rule.area}"
-        case RuleKind.gp_list:
-            gp = next((g for g in m.gp_lists if g.id == rule.gp_list), None)
-            text = f"Registered with one of the {gp.name if gp else rule.gp_list}"
-            if gp is not None and gp.practices is None:
-                text += " (the list is not loaded yet, so the navigator says “check first”)"
-        case RuleKind.criterion:
-            text = f"To confirm with the family: {rule.text}"
-        case RuleKind.any_of:
-            text = "One of:"
+    text = rule_text(rule, m)
+    if rule.kind is RuleKind.gp_list:
+        gp = next((g for g in m.gp_lists if g.id == rule.gp_list), None)
+        if gp is not None and gp.practices is None:
+            text += " (the list is not loaded yet, so the navigator says “check first”)"
     return RuleView(
         text=text,
         period=period(rule),
