@@ -17,6 +17,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from starlette.datastructures import MutableHeaders
+from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -102,15 +103,25 @@ class RequestLog:
         start = time.perf_counter()
         status = 500  # what the client gets if the app raises before answering
 
+        started = False
+
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started
             if message["type"] == "http.response.start":
-                status = message["status"]
+                started, status = True, message["status"]
                 MutableHeaders(scope=message)[REQUEST_ID_HEADER] = rid
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # Answer the 500 here, so it carries the request id too; Starlette's error
+            # middleware outside sees the answer started and only re-raises for the server log.
+            if not started:
+                await PlainTextResponse(
+                    "Internal Server Error", 500, headers={REQUEST_ID_HEADER: rid}
+                )(scope, receive, send)
+            raise
         finally:
             if self.enabled:
                 method, path = scope["method"], loggable_path(scope["path"])
@@ -120,6 +131,7 @@ class RequestLog:
                     path,
                     status,
                     extra={
+                        "request_id": rid,
                         "method": method,
                         "path": path,
                         "status": status,

@@ -31,6 +31,7 @@ from navigator import migrations, store
 from navigator.config import Settings, get_settings
 from navigator.postcodes import PostcodeTable
 from navigator.seed import ensure_seeded
+from web import commission as commission_pages
 from web import edit as edit_pages
 from web.routes import mount as mount_pages
 
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     mount_pages(app)
     app.include_router(edit_pages.router)
+    app.include_router(commission_pages.router)
     document_body_errors(app)
     # Added last, so outermost: every answer (a 413, a 500) gets a request id and an access line.
     app.add_middleware(RequestLog, enabled=settings.access_log)

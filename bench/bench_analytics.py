@@ -5,6 +5,7 @@ keeps its early-years needs)."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 import sys
 from pathlib import Path
 
@@ -13,7 +14,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import summary, synthetic_map, timed
 from navigator import analytics
-from navigator.models import Level
+from navigator.models import Level, Map
 from navigator.postcodes import PostcodeTable
 from navigator.seed import load_seed
 from navigator.snapshot import Snapshot
@@ -72,12 +73,31 @@ def run(label: str, snap: Snapshot, repeat: int) -> None:
     )
 
 
+def all_different(n: int) -> Map:
+    """Beyond the targets: three of the seed's 20 needs each and an age window of their own,
+    so no two services share a profile and four in ten pairs share a need (20M pairs)."""
+    m = synthetic_map(n, vocabulary=20)
+    rng = random.Random(3)
+    services = []
+    for s in m.services:
+        lo = rng.randint(-9, 60)
+        services.append(
+            s.model_copy(update={"min_age_months": lo, "max_age_months": lo + rng.randint(1, 60)})
+        )
+    return m.model_copy(update={"services": services})
+
+
 def main() -> None:
     table = PostcodeTable.load()
     run("seed map", Snapshot(map=load_seed(), version=1, postcodes=table), 50)
     for label, vocabulary in (("directory mix, 200 need codes", 200), ("worst case", 0)):
         big = Snapshot(map=synthetic_map(10_000, vocabulary=vocabulary), version=1, postcodes=table)
         run(f"10,000 services, {label}", big, 3)
+    run(
+        "10,000 services, all different, 20 need codes",
+        Snapshot(map=all_different(10_000), version=1, postcodes=table),
+        3,
+    )
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ import networkx as nx
 from pydantic import BaseModel, Field
 
 from navigator.eligibility import Context, decide
-from navigator.errors import NavigatorError, UnknownNeed, UnknownService
+from navigator.errors import UnknownNeed, UnknownService
 from navigator.graph import ReferralGraph
 from navigator.models import (
     MAX_AGE_MONTHS,
@@ -43,6 +43,7 @@ from navigator.models import (
     Stage,
 )
 from navigator.postcodes import Location, PostcodeTable, district, in_area
+from navigator.validation import check_service, references
 
 UNIVERSE_AREAS = ("bradford-district", "bdc-nhs")
 DISTRICT_AREA = "bradford-district"
@@ -64,14 +65,6 @@ BETWEENNESS_SAMPLE = 64
 _STATUS_RANK = {Eligibility.not_eligible: 0, Eligibility.check: 1, Eligibility.eligible: 2}
 _LEVELS = list(Level)
 _RING_ORDER = list(Ring)
-
-
-class UnknownArea(NavigatorError):
-    pass
-
-
-class UnknownGpList(NavigatorError):
-    pass
 
 
 # ---------------------------------------------------------------------------------------------
@@ -255,7 +248,6 @@ class _Profile:
     lo: int
     hi: int
     served: int  # index into _Scorer.sets
-    group: int  # index of (levels, lo, hi, served): everything but the needs
     members: list[str] = field(default_factory=list)
 
 
@@ -278,9 +270,27 @@ def _jaccard(shared: int, a: int, b: int) -> float:
     return shared / union if union else 0.0
 
 
+def _age_part(lo1: int, hi1: int, lo2: int, hi2: int) -> float:
+    """Shared months over months of either; two equal empty windows count as the same."""
+    inter = min(hi1, hi2) - max(lo1, lo2)
+    if inter > 0:
+        return inter / (hi1 - lo1 + hi2 - lo2 - inter)
+    return 1.0 if (lo1, hi1) == (lo2, hi2) and hi1 == lo1 else 0.0
+
+
+def _key(needs: float, fixed: float, age: float, area: float) -> int:
+    """The score in thousandths. `fixed` is the weighted levels and area parts.
+
+    The overlap loop inlines this very expression: keep the two the same, to the last bit.
+    """
+    w = OVERLAP_WEIGHTS
+    raw = w["needs"] * needs + fixed + w["age"] * age
+    return round((raw if age and area else APART_FACTOR * raw) * 1000)
+
+
 class _Scorer:
     """Profiles services on one day and scores pairs of profiles, memoising the parts that
-    depend only on levels, ages and footprint (few distinct values even at 10,000 services)."""
+    depend only on levels and footprint (few distinct values even at 10,000 services)."""
 
     def __init__(self, *, map: Map, index: AreaIndex, day: dt.date) -> None:
         self.index = index
@@ -291,9 +301,7 @@ class _Scorer:
         self.sets: list[int] = []
         self.set_ids: dict[int, int] = {}
         self.served_memo: dict[tuple[object, ...], int] = {}
-        self.groups: dict[tuple[int, int, int, int], int] = {}
-        self.group_keys: list[tuple[int, int, int, int]] = []
-        self.rest_memo: dict[tuple[int, int], tuple[float, float]] = {}
+        self.fixed_memo: dict[tuple[int, int, int, int], tuple[float, float]] = {}
         self.area_memo: dict[tuple[int, int], tuple[float, int]] = {}
 
     def profile_key(self, s: Service) -> tuple[int, int, int, int, int]:
@@ -320,14 +328,10 @@ class _Scorer:
             self.served_memo[sig] = sid
         return needs, levels, lo, hi, sid
 
-    def profile(self, key: tuple[int, int, int, int, int]) -> _Profile:
+    @staticmethod
+    def profile(key: tuple[int, int, int, int, int]) -> _Profile:
         needs, levels, lo, hi, sid = key
-        gkey = (levels, lo, hi, sid)
-        g = self.groups.get(gkey)
-        if g is None:
-            g = self.groups[gkey] = len(self.group_keys)
-            self.group_keys.append(gkey)
-        return _Profile(needs, needs.bit_count(), levels, lo, hi, sid, g)
+        return _Profile(needs, needs.bit_count(), levels, lo, hi, sid)
 
     def area(self, s1: int, s2: int) -> tuple[float, int]:
         key = (s1, s2) if s1 <= s2 else (s2, s1)
@@ -342,38 +346,29 @@ class _Scorer:
             )
         return got
 
-    def _rest_parts(self, g1: int, g2: int) -> tuple[float, float, float]:
-        l1, lo1, hi1, s1 = self.group_keys[g1]
-        l2, lo2, hi2, s2 = self.group_keys[g2]
-        levels = _jaccard((l1 & l2).bit_count(), l1.bit_count(), l2.bit_count())
-        inter = min(hi1, hi2) - max(lo1, lo2)
-        if hi1 - lo1 == 0 and hi2 - lo2 == 0:
-            age = 1.0 if (lo1, hi1) == (lo2, hi2) else 0.0
-        else:
-            age = _jaccard(max(0, inter), hi1 - lo1, hi2 - lo2)
-        return levels, age, self.area(s1, s2)[0]
-
-    def rest(self, g1: int, g2: int) -> tuple[float, float]:
-        """(weighted levels + age + area parts, factor): the score is factor * (needs + this)."""
-        key = (g1, g2) if g1 <= g2 else (g2, g1)
-        got = self.rest_memo.get(key)
+    def fixed(self, l1: int, s1: int, l2: int, s2: int) -> tuple[float, float]:
+        """(weighted levels + area parts, area part) of two profiles' levels and footprints."""
+        key = (l1, s1, l2, s2)
+        got = self.fixed_memo.get(key)
         if got is None:
-            levels, age, area = self._rest_parts(g1, g2)
             w = OVERLAP_WEIGHTS
-            base = w["levels"] * levels + w["age"] * age + w["area"] * area
-            got = self.rest_memo[key] = (base, APART_FACTOR if not (age and area) else 1.0)
+            levels = _jaccard((l1 & l2).bit_count(), l1.bit_count(), l2.bit_count())
+            area = self.area(s1, s2)[0]
+            got = self.fixed_memo[key] = (w["levels"] * levels + w["area"] * area, area)
         return got
 
     def details(self, p: _Profile, q: _Profile) -> _Details:
         shared_needs = p.needs & q.needs
-        k = shared_needs.bit_count()
-        needs = _jaccard(k, p.n_needs, q.n_needs)
-        levels, age, area = self._rest_parts(p.group, q.group)
-        base, factor = self.rest(p.group, q.group)
+        needs = _jaccard(shared_needs.bit_count(), p.n_needs, q.n_needs)
+        levels = _jaccard(
+            (p.levels & q.levels).bit_count(), p.levels.bit_count(), q.levels.bit_count()
+        )
+        fixed, area = self.fixed(p.levels, p.served, q.levels, q.served)
+        age = _age_part(p.lo, p.hi, q.lo, q.hi)
         lo, hi = max(p.lo, q.lo), min(p.hi, q.hi)
         both = self.sets[p.served] & self.sets[q.served]
         return _Details(
-            score=round(factor * (OVERLAP_WEIGHTS["needs"] * needs + base), 3),
+            score=_key(needs, fixed, age, area) / 1000,
             parts=OverlapParts(
                 needs=round(needs, 3),
                 levels=round(levels, 3),
@@ -426,6 +421,115 @@ def _weight(profiles: list[_Profile], i: int, j: int) -> int:
     return n * (n - 1) // 2 if i == j else n * len(profiles[j].members)
 
 
+def _score_pairs(
+    scorer: _Scorer,
+    profiles: list[_Profile],
+    min_score: float,
+    limit: int | None,
+    require_shared_need: bool,
+) -> dict[int, list[int]]:
+    """Profile pairs (coded i * n + j) by score in thousandths, enough for the top `limit`.
+
+    Profiles are grouped by levels and footprint (few distinct values however many services):
+    a pair's score is at most what it would be with identical needs and ages, so that best
+    case bounds every pair of a group pair. Group pairs are taken best case first; once
+    `limit` pairs score at least `cut`, a group pair whose best case is below it is skipped,
+    and so is any pair scoring below it.
+    """
+    n = len(profiles)
+    w = OVERLAP_WEIGHTS
+    needs = [p.needs for p in profiles]
+    sizes = [p.n_needs for p in profiles]
+    los = [p.lo for p in profiles]
+    his = [p.hi for p in profiles]
+    bits = [_bit_list(p.needs) for p in profiles]
+    group_of: dict[tuple[int, int], int] = {}
+    by_group: list[list[int]] = []
+    group_mask: list[int] = []
+    # Per group, per need: the group's profiles with that need.
+    in_group: list[dict[int, list[int]]] = []
+    need_groups: dict[int, set[int]] = defaultdict(set)
+    for i, p in enumerate(profiles):
+        g = group_of.setdefault((p.levels, p.served), len(by_group))
+        if g == len(by_group):
+            by_group.append([])
+            group_mask.append(0)
+            in_group.append(defaultdict(list))
+        by_group[g].append(i)
+        group_mask[g] |= p.needs
+        for b in bits[i]:
+            in_group[g][b].append(i)
+            need_groups[b].add(g)
+    keys = list(group_of)
+
+    floor = round(min_score * 1000)
+    by_bound: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for g1, (l1, s1) in enumerate(keys):
+        if require_shared_need:
+            near: Iterable[int] = {
+                g2 for b in _bit_list(group_mask[g1]) for g2 in need_groups[b] if g2 >= g1
+            }
+        else:
+            near = range(g1, len(keys))
+        for g2 in near:
+            l2, s2 = keys[g2]
+            fixed, area = scorer.fixed(l1, s1, l2, s2)
+            bound = _key(1.0, fixed, 1.0, area)
+            if bound >= floor:
+                by_bound[bound].append((g1, g2))
+
+    # Scores rounded to 3 places, so a bucket per thousandth orders them exactly.
+    buckets: dict[int, list[int]] = defaultdict(list)
+    counts = [0] * 1001
+    cut = floor
+    w_needs, w_age = w["needs"], w["age"]
+    for bound in sorted(by_bound, reverse=True):
+        if bound < cut:
+            break
+        for g1, g2 in by_bound[bound]:
+            l1, s1 = keys[g1]
+            l2, s2 = keys[g2]
+            fixed, area = scorer.fixed(l1, s1, l2, s2)
+            others = in_group[g2]
+            for i in by_group[g1]:
+                mi, si, lo_i, hi_i = needs[i], sizes[i], los[i], his[i]
+                if g1 == g2 and len(profiles[i].members) > 1:
+                    # Services with one profile: every pair of them scores alike.
+                    key = _key(1.0, fixed, _age_part(lo_i, hi_i, lo_i, hi_i), area)
+                    if key >= cut:
+                        buckets[key].append(i * n + i)
+                        counts[key] += _weight(profiles, i, i)
+                if require_shared_need:
+                    cand: Iterable[int] = {j for b in bits[i] for j in others.get(b, ())}
+                else:
+                    cand = by_group[g2]
+                for j in cand:
+                    if g1 == g2 and j <= i:
+                        continue
+                    k = (mi & needs[j]).bit_count()
+                    lo_j, hi_j = los[j], his[j]
+                    inter = (hi_i if hi_i < hi_j else hi_j) - (lo_i if lo_i > lo_j else lo_j)
+                    # _key and _age_part, inlined: this loop runs millions of times at 10,000.
+                    if inter > 0:
+                        age = inter / (hi_i - lo_i + hi_j - lo_j - inter)
+                        raw = w_needs * (k / (si + sizes[j] - k)) + fixed + w_age * age
+                        key = round(raw * 1000) if area else round(APART_FACTOR * raw * 1000)
+                    else:
+                        age = _age_part(lo_i, hi_i, lo_j, hi_j)
+                        key = _key(k / (si + sizes[j] - k), fixed, age, area)
+                    if key >= cut:
+                        buckets[key].append(i * n + j)
+                        counts[key] += _weight(profiles, i, j)
+        if limit is not None:
+            total = 0
+            for key in range(1000, cut - 1, -1):
+                total += counts[key]
+                if total >= limit:
+                    cut = key
+                    break
+    return buckets
+
+
 def overlap(
     *,
     map: Map,
@@ -446,40 +550,8 @@ def overlap(
     services = map.active_services(as_of)
     scorer = _Scorer(map=map, index=index, day=as_of)
     profiles = _profiles(scorer, services)
+    buckets = _score_pairs(scorer, profiles, min_score, limit, require_shared_need)
     n = len(profiles)
-    members: dict[int, list[int]] = defaultdict(list)
-    for i, p in enumerate(profiles):
-        bits = p.needs
-        while bits:
-            low = bits & -bits
-            members[low.bit_length() - 1].append(i)
-            bits ^= low
-
-    # Scores rounded to 3 places, so a bucket per thousandth orders them exactly.
-    buckets: dict[int, list[int]] = defaultdict(list)
-    floor = round(min_score * 1000)
-    w_needs = OVERLAP_WEIGHTS["needs"]
-    rest = scorer.rest
-    needs = [p.needs for p in profiles]
-    sizes = [p.n_needs for p in profiles]
-    groups = [p.group for p in profiles]
-    for i in range(n):
-        mi, si, gi = needs[i], sizes[i], groups[i]
-        if len(profiles[i].members) > 1:
-            base, factor = rest(gi, gi)
-            key = round(factor * (w_needs + base) * 1000)
-            if key >= floor:
-                buckets[key].append(i * n + i)
-        if require_shared_need:
-            cand: Iterable[int] = {j for b in _bit_list(mi) for j in members[b] if j > i}
-        else:
-            cand = range(i + 1, n)
-        for j in cand:
-            k = (mi & needs[j]).bit_count()
-            base, factor = rest(gi, groups[j])
-            key = round(factor * (w_needs * k / (si + sizes[j] - k) + base) * 1000)
-            if key >= floor:
-                buckets[key].append(i * n + j)
 
     pairs: list[OverlapPair] = []
     details: dict[int, _Details] = {}
@@ -635,9 +707,12 @@ def _grid(
     day: dt.date,
     services: Sequence[Service],
     signatures: dict[str, tuple[object, ...]],
+    cells: set[tuple[str, AgeBand]] | None = None,
+    first_only: bool = False,
 ) -> dict[tuple[str, AgeBand], dict[str, _Answer]]:
-    """Per ward and band, the services among `services` (active that day) that would take a
-    family with `need` at `level`, each eligible or subject to a check."""
+    """Per ward and band (or only the `cells` asked), the services among `services` (active
+    that day) that would take a family with `need` at `level`, each eligible or subject to a
+    check. `first_only`: stop at the first, when all that matters is whether there is one."""
     candidates = [s for s in services if need in s.needs and level in s.levels]
     # Services with one eligibility signature decide alike: decide once per signature.
     by_sig: dict[tuple[object, ...], list[Service]] = defaultdict(list)
@@ -651,44 +726,70 @@ def _grid(
         by_areas[(w.areas, w.partial_areas)].append(w)
 
     out: dict[tuple[str, AgeBand], dict[str, _Answer]] = {}
-    for (areas, partial), wards in by_areas.items():
-        rep = wards[0]
-        # With areas that cover only part of the ward, ask twice: as a family outside them
-        # (then a service takes everyone in the ward) and inside them (then only some).
-        variants = [(areas, False)] + ([(areas + partial, True)] if partial else [])
+    for (_, partial), wards in by_areas.items():
         for band in BAND_MONTHS:
-            answers: dict[tuple[object, ...], _Answer] = {}
-            for in_areas, only_some in variants:
-                firm = set(answers) if only_some else set()
-                location = Location(
-                    postcode=rep.sample_postcode,
-                    known=True,
-                    local_authority=rep.local_authority,
-                    local_authority_code=rep.local_authority_code,
-                    ward=rep.name,
-                    ward_code=rep.code,
-                    areas=list(in_areas),
-                )
-                for family in _families(need, level, rep.sample_postcode, band, ages.get(band, [])):
-                    ctx = Context.build(map=map, family=family, location=location, day=day)
-                    for sig, group in by_sig.items():
-                        if sig in firm:
-                            continue  # already takes families in the rest of the ward
-                        d = decide(group[0], ctx, sig)
-                        if d.status is Eligibility.not_eligible:
-                            continue
-                        answer = _Answer(d.status, d.checks)
-                        if only_some:
-                            note = (
-                                f"Only some postcodes of the ward are in the "
-                                f"{', '.join(partial)} area: check the family's postcode"
-                            )
-                            answer = _Answer(Eligibility.check, (*d.checks, note))
-                        answers[sig] = _better(answers.get(sig), answer)
+            if cells is not None and not any((w.code, band) in cells for w in wards):
+                continue
+            answers = _answers(
+                map=map,
+                by_sig=by_sig,
+                families=_families(need, level, wards[0].sample_postcode, band, ages.get(band, [])),
+                ward=wards[0],
+                partial=partial,
+                day=day,
+                first_only=first_only,
+            )
             cell = {s.id: a for sig, a in answers.items() for s in by_sig[sig]}
             for w in wards:
                 out[(w.code, band)] = cell
     return out
+
+
+def _answers(
+    *,
+    map: Map,
+    by_sig: dict[tuple[object, ...], list[Service]],
+    families: list[Family],
+    ward: Ward,
+    partial: tuple[str, ...],
+    day: dt.date,
+    first_only: bool,
+) -> dict[tuple[object, ...], _Answer]:
+    """Each signature's best answer for these families living in `ward`, at any of their ages."""
+    answers: dict[tuple[object, ...], _Answer] = {}
+    # With areas that cover only part of the ward, ask twice: as a family outside them (then
+    # a service takes everyone in the ward) and inside them (then only some).
+    variants = [(ward.areas, False)] + ([(ward.areas + partial, True)] if partial else [])
+    for in_areas, only_some in variants:
+        firm = set(answers) if only_some else set()
+        location = Location(
+            postcode=ward.sample_postcode,
+            known=True,
+            local_authority=ward.local_authority,
+            local_authority_code=ward.local_authority_code,
+            ward=ward.name,
+            ward_code=ward.code,
+            areas=list(in_areas),
+        )
+        for family in families:
+            ctx = Context.build(map=map, family=family, location=location, day=day)
+            for sig, group in by_sig.items():
+                if sig in firm:
+                    continue  # already takes families in the rest of the ward
+                d = decide(group[0], ctx, sig)
+                if d.status is Eligibility.not_eligible:
+                    continue
+                answer = _Answer(d.status, d.checks)
+                if only_some:
+                    note = (
+                        f"Only some postcodes of the ward are in the "
+                        f"{', '.join(partial)} area: check the family's postcode"
+                    )
+                    answer = _Answer(Eligibility.check, (*d.checks, note))
+                answers[sig] = _better(answers.get(sig), answer)
+                if first_only:
+                    return answers
+    return answers
 
 
 def _need_known(map: Map, need: str, loc: tuple[str | int, ...]) -> None:
@@ -791,23 +892,9 @@ class WhatIfResult(BaseModel):
     suggested_edges: list[SuggestedEdge]
 
 
-def _check_rules(map: Map, rules: list[Rule], loc: tuple[str | int, ...]) -> None:
-    areas = {a.id for a in map.areas}
-    lists = {g.id for g in map.gp_lists}
-    for i, rule in enumerate(rules):
-        here = (*loc, i)
-        if rule.kind is RuleKind.area and rule.area not in areas:
-            raise UnknownArea(f"{rule.area!r} is not a known area", loc=(*here, "area"))
-        if rule.kind is RuleKind.gp_list and rule.gp_list not in lists:
-            raise UnknownGpList(f"{rule.gp_list!r} is not a known GP list", loc=(*here, "gp_list"))
-        _check_rules(map, rule.rules, (*here, "rules"))
-
-
 def validate_proposal(map: Map, proposal: Service) -> None:
     """Raise a typed error naming the field for any need, area or GP list the map lacks."""
-    for i, code in enumerate(proposal.needs):
-        _need_known(map, code, ("needs", i))
-    _check_rules(map, proposal.rules, ("rules",))
+    check_service(proposal, references(map))
 
 
 def derive_ring(
@@ -879,9 +966,10 @@ def what_if(
     """What a proposed service would duplicate and add on `as_of`; nothing is stored.
 
     The proposal is taken as running that day whatever its own dates (its rules' dates still
-    apply). A proposal with an existing id stands in for that service. Gaps filled: for each
-    of its needs at each of its levels, the ward x band cells no existing service covers and
-    the proposal would (eligible, or subject to the checks listed).
+    apply). A proposal with an existing id stands in for that service: it is not compared
+    with itself. Gaps filled: for each of its needs at each of its levels, the ward x band
+    cells no service covers today and the proposal would (eligible, or subject to the checks
+    listed).
     """
     validate_proposal(map, proposal)
     running = proposal.model_copy(update={"valid_from": None, "valid_to": None})
@@ -889,12 +977,12 @@ def what_if(
     replaces = proposal.id if len(others) < len(map.services) else None
 
     scorer = _Scorer(map=map, index=index, day=as_of)
-    mine = _profiles(scorer, [running])[0]
+    profile = _profiles(scorer, [running])[0]
     overlaps = []
     for p in _profiles(scorer, (s for s in others if s.active_on(as_of))):
-        if not p.needs & mine.needs:
+        if not p.needs & profile.needs:
             continue
-        d = scorer.details(mine, p)
+        d = scorer.details(profile, p)
         for sid in p.members:
             s = map.services_by_id[sid]
             overlaps.append(
@@ -913,24 +1001,39 @@ def what_if(
     overlaps.sort(key=lambda o: (-o.score, o.service_id))
     overlaps = overlaps[:limit]
 
-    hypothetical = map.model_copy(update={"services": [*others, running]})
-    active = hypothetical.active_services(as_of)
+    # The proposal's cells first (one service: quick), then whether any existing service
+    # covers those, stopping at the first it finds.
+    solo = map.model_copy(update={"services": [running]})
+    existing = map.active_services(as_of)
     filled = []
     for need in dict.fromkeys(running.needs):
         for level in sorted(set(running.levels), key=lambda lv: lv.rank):
-            grid = _grid(
-                map=hypothetical,
+            mine = _grid(
+                map=map,
                 index=index,
                 need=need,
                 level=level,
                 day=as_of,
-                services=active,
-                signatures=hypothetical.eligibility_signatures,
+                services=[running],
+                signatures=solo.eligibility_signatures,
+            )
+            taken = {c for c, answers in mine.items() if answers}
+            if not taken:
+                continue
+            covered = _grid(
+                map=map,
+                index=index,
+                need=need,
+                level=level,
+                day=as_of,
+                services=existing,
+                signatures=map.eligibility_signatures,
+                cells=taken,
+                first_only=True,
             )
             for w in index.wards:
                 for band in BAND_MONTHS:
-                    answers = grid.get((w.code, band), {})
-                    if list(answers) == [running.id]:
+                    if (w.code, band) in taken and not covered.get((w.code, band)):
                         filled.append(
                             FilledGap(
                                 need=need,
@@ -938,7 +1041,7 @@ def what_if(
                                 ward_code=w.code,
                                 ward=w.name,
                                 age_band=band,
-                                checks=list(answers[running.id].checks),
+                                checks=list(mine[(w.code, band)][running.id].checks),
                             )
                         )
 
@@ -948,8 +1051,10 @@ def what_if(
         reason = "No service active that day shares its needs: keeping the ring it was given"
     else:
         ring_name = {"core": "core", "grey": "grey circle", "outer": "outer circle"}[ring.value]
+        labels = {n.code: n.label for n in map.needs}
         reason = f"Services with its needs sit mostly in the {ring_name}: " + "; ".join(
-            f"{lean.need} {round(lean.shares[ring] * 100)}% of {lean.services}"
+            f"{labels.get(lean.need, lean.need)}, {round(lean.shares[ring] * 100)}% of "
+            f"{lean.services} services"
             for lean in leanings
             if lean.services
         )

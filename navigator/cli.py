@@ -130,9 +130,6 @@ def navigate_cmd(
     """Where should this family go? The same answer as the API, as tables."""
     from rich.table import Table
 
-    from navigator.postcodes import PostcodeTable
-    from navigator.snapshot import Snapshot
-
     try:
         family = Family.model_validate(
             {
@@ -146,16 +143,7 @@ def navigate_cmd(
             }
         )
         day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
-        settings = get_settings()
-        engine = store.make_engine(settings.db_url)
-        store.create_tables(engine)
-        ensure_seeded(engine, settings.seed_file)
-        with Session(engine) as session:
-            snap = Snapshot(
-                map=store.load_map(session),
-                version=store.map_version(session),
-                postcodes=PostcodeTable.load(),
-            )
+        snap = _snapshot()
         result = snap.navigate(family, day)
     except (ValidationError, NavigatorError, ValueError) as exc:
         err.print(f"[red]Cannot navigate:[/red] {escape(str(exc))}")

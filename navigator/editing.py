@@ -21,8 +21,9 @@ from navigator.errors import (
     PreconditionFailed,
     PreconditionRequired,
 )
-from navigator.models import Edge, GpList, Rule, RuleKind, Service, dump, public
+from navigator.models import Edge, GpList, Service, dump, public
 from navigator.snapshot import etag_of, service_etag
+from navigator.validation import check_edge, check_service
 
 
 def edge_etag(edge_id: int, edge: Edge) -> str:
@@ -31,30 +32,6 @@ def edge_etag(edge_id: int, edge: Edge) -> str:
 
 def gp_list_etag(gp: GpList) -> str:
     return etag_of(dump(gp))
-
-
-def _rule_refs(rules: list[Rule], refs: dict[str, set[str]], path: tuple[str | int, ...]) -> None:
-    for i, rule in enumerate(rules):
-        where = (*path, i)
-        if rule.kind is RuleKind.area and rule.area not in refs["areas"]:
-            raise InvalidEdit(f"unknown area {rule.area!r}", loc=(*where, "area"))
-        if rule.kind is RuleKind.gp_list and rule.gp_list not in refs["gp_lists"]:
-            raise InvalidEdit(f"unknown GP list {rule.gp_list!r}", loc=(*where, "gp_list"))
-        _rule_refs(rule.rules, refs, (*where, "rules"))
-
-
-def check_service(service: Service, refs: dict[str, set[str]]) -> None:
-    """Everything a service names must exist in the map; raises InvalidEdit naming the field."""
-    for i, code in enumerate(service.needs):
-        if code not in refs["needs"]:
-            raise InvalidEdit(f"unknown need {code!r}", loc=("needs", i))
-    _rule_refs(service.rules, refs, ("rules",))
-
-
-def check_edge(edge: Edge, refs: dict[str, set[str]]) -> None:
-    for field in ("source", "target"):
-        if getattr(edge, field) not in refs["services"]:
-            raise InvalidEdit(f"unknown service {getattr(edge, field)!r}", loc=(field,))
 
 
 def _match(if_match: str | None, current: str) -> None:

@@ -46,3 +46,11 @@ class PreconditionRequired(NavigatorError):
 
 class PreconditionFailed(NavigatorError):
     """An edit based on a version that is no longer current: someone else changed it first."""
+
+
+class UnknownArea(InvalidEdit):
+    pass
+
+
+class UnknownGpList(InvalidEdit):
+    pass

@@ -15,8 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from navigator import store
-from navigator.editing import check_edge, check_service
-from navigator.errors import InvalidEdit
+from navigator.errors import NavigatorError
 from navigator.models import (
     Area,
     Edge,
@@ -31,6 +30,7 @@ from navigator.models import (
     dump,
     public,
 )
+from navigator.validation import check_edge, check_service
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
 DEFAULT_SEED = SEED_DIR / "services.yaml"
@@ -120,7 +120,7 @@ def parse_map(data: Any, *, file: str = "<seed>") -> Map:
         for i, (_, edge) in enumerate(edges):
             entry_now = f"edges[{i}] ({edge.source} -> {edge.target})"
             check_edge(edge, refs)
-    except InvalidEdit as exc:
+    except NavigatorError as exc:
         raise SeedError(file, entry_now, _loc(exc.loc), exc.message) from None
     if lmm.service_id not in service_ids:
         raise SeedError(file, "lmm", "service_id", f"unknown service {lmm.service_id!r}")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import socket
 import subprocess
@@ -102,7 +103,8 @@ def _free_port() -> int:
 def _throwaway_cluster(bindir: Path) -> Iterator[URL]:
     """initdb + pg_ctl start into a temporary folder; stopped and removed afterwards.
 
-    PostgreSQL refuses to run as root, so as root (CI) it runs as the `postgres` user.
+    PostgreSQL refuses to run as root, so as root (CI) it runs as the `postgres` user. A watchdog
+    process stops the cluster and removes the folder should pytest itself be killed.
     """
     as_user: list[str] = []
     if os.geteuid() == 0:
@@ -111,6 +113,20 @@ def _throwaway_cluster(bindir: Path) -> Iterator[URL]:
         as_user = ["runuser", "-u", "postgres", "--"]
     root = Path(tempfile.mkdtemp(prefix="navigator-pg-"))
     data = root / "data"
+    stop_now = shlex.join([*as_user, str(bindir / "pg_ctl"), "stop", "-m", "immediate", "-D"])
+    watchdog = subprocess.Popen(
+        [
+            "sh",
+            "-c",
+            f"while kill -0 {os.getpid()} 2>/dev/null; do sleep 1; done; "
+            f"if [ -f {shlex.quote(str(data / 'postmaster.pid'))} ]; then "
+            f"{stop_now} {shlex.quote(str(data))}; fi; rm -rf {shlex.quote(str(root))}",
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     started = False
     try:
         if as_user:
@@ -172,6 +188,8 @@ def _throwaway_cluster(bindir: Path) -> Iterator[URL]:
                 if subprocess.run(args, capture_output=True, check=False).returncode == 0:
                     break
         shutil.rmtree(root, ignore_errors=True)
+        watchdog.terminate()
+        watchdog.wait()
 
 
 class PgServer:

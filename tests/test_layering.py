@@ -14,6 +14,10 @@ LOGIC = [
     "navigator.eligibility",
     "navigator.graph",
     "navigator.navigate",
+    "navigator.analytics",
+    "navigator.validation",
+    "navigator.exports.oruk",
+    "navigator.exports.fhir",
     "navigator.snapshot",
 ]
 FORBIDDEN = ["fastapi", "starlette", "sqlmodel", "sqlalchemy", "pyvis", "uvicorn"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Form, Query, Request, Response
+from fastapi import APIRouter, FastAPI, Form, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -117,7 +117,6 @@ def navigate_results(request: Request, snap: MapDep, form: FormDep) -> HTMLRespo
             "result": result,
             "show_lmm": show_lmm,
             "lmm": lmm,
-            "catalogue": m.lmm,
             "names": {s.id: s.name for s in m.services},
             "needs": {n.code: n.label for n in m.needs},
             "levels": levels,
@@ -143,11 +142,12 @@ def navigate_results(request: Request, snap: MapDep, form: FormDep) -> HTMLRespo
 def directory(
     request: Request,
     snap: MapDep,
-    q: Annotated[str, Query(max_length=200)] = "",
+    q: str = "",
     need: str = "",
     ring: str = "",
 ) -> HTMLResponse:
     m = snap.map
+    q = q[:200]  # as the field's maxlength: a longer query is typing, not an error
     errors = []
     if need and need not in m.need_codes():
         errors.append(FieldError("need", "Select a need from the list"))

@@ -26,6 +26,7 @@ NAV: list[tuple[str, str]] = [
     ("/", "Find services"),
     ("/services", "Directory"),
     ("/map", "System map"),
+    ("/commission", "Commissioners"),
 ]
 templates.env.globals["nav"] = NAV
 

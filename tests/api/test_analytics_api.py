@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+
+from tests.web.dom import Node, parse
 
 BASE = "/api/v1/analytics"
 LMM = "little-minds-matter"
@@ -215,3 +218,72 @@ def test_network_rejects_bad_input(
     mini_client: TestClient, params: dict[str, Any], loc: list[Any]
 ) -> None:
     assert_422(mini_client.get(f"{BASE}/network", params=params), loc)
+
+
+# --- the page ---------------------------------------------------------------------------------
+
+
+def gap_row(doc: Node, ward: str) -> list[str]:
+    caption = next(c for c in doc.find_all("caption") if c.text.startswith("Services by ward"))
+    table = next(t for t in doc.find_all("table") if caption in t.children)
+    row = next(
+        tr for tr in table.find_all("tr") if tr.find_all("th") and tr.find("th").text == ward
+    )
+    return [td.text for td in row.find_all("td")]
+
+
+def test_commission_page_shows_the_blind_spot_as_gaps(seed_client: TestClient) -> None:
+    query = {"as_of": "2017-06-01", "need": "parent_infant_relationship", "level": "specialist"}
+    r = seed_client.get("/commission", params=query)
+    assert r.status_code == 200
+    doc = parse(r.text)
+    assert doc.find("h1").text == "For commissioners"
+    pregnancy, *_ = gap_row(doc, "Bradford Moor")
+    assert pregnancy == "Gap"
+    assert all(td.text == "Gap" for td in doc.find_all("td", class_="gap"))
+    heat = doc.find("table", class_="heat")
+    assert heat.find("caption").text.startswith("Overlap between the 12 services")
+    # Every shaded cell shows its number, not colour alone.
+    shaded = [td for td in heat.find_all("td") if "background-color" in td.attrs.get("style", "")]
+    assert shaded
+    assert all(re.fullmatch(r"\d\.\d\d", td.text) for td in shaded)
+    later = parse(seed_client.get("/commission", params=query | {"as_of": "2019-06-01"}).text)
+    assert "Little Minds Matter" in gap_row(later, "Bradford Moor")[0]
+    assert gap_row(later, "Keighley Central")[0] == "Gap"
+    unreached = next(p for p in later.find_all("p") if p.text.startswith("No route reaches"))
+    assert "/services/better-place" in [a.attrs["href"] for a in unreached.find_all("a")]
+
+
+def test_commission_page_tries_a_proposal_without_storing_it(seed_client: TestClient) -> None:
+    total = seed_client.get("/api/v1/services").json()["total"]
+    form = {
+        "name": "Baby <b>bonds</b>",
+        "needs": ["parent_infant_relationship"],
+        "levels": ["specialist"],
+        "area": "bsb",
+        "as_of": "2017-06-01",
+        "need": "parent_infant_relationship",
+        "level": "specialist",
+    }
+    r = seed_client.post("/commission/what-if", data=form)
+    assert r.status_code == 200, r.text[:500]
+    assert "<b>bonds" not in r.text
+    doc = parse(r.text)
+    results = doc.by_id("what-if-results")
+    assert "Baby <b>bonds</b>" in results.find("h3").text
+    filled = next(t for t in results.find_all("table") if "Gaps it would fill" in t.text)
+    wards = {tr.find_all("td")[2].text for tr in filled.find_all("tr") if tr.find_all("td")}
+    assert wards == {"Bowling and Barkerend", "Bradford Moor", "Little Horton"}
+    assert seed_client.get("/api/v1/services").json()["total"] == total
+    assert seed_client.get("/api/v1/services/baby-b-bonds-b").status_code == 404
+
+
+def test_commission_page_says_what_is_wrong(seed_client: TestClient) -> None:
+    r = seed_client.get("/commission", params={"as_of": "2017-13-01", "need": "nope"})
+    assert r.status_code == 422
+    doc = parse(r.text)
+    assert [a.attrs["href"] for a in doc.find(role="alert").find_all("a")] == ["#as_of", "#need"]
+    r = seed_client.post("/commission/what-if", data={"name": "", "min_age_months": "x"})
+    assert r.status_code == 422
+    links = [a.attrs["href"] for a in parse(r.text).find(role="alert").find_all("a")]
+    assert links == ["#name", "#needs", "#levels", "#min_age_months"]

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import itertools
+import random
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,8 +16,8 @@ from typing import Any
 import pytest
 
 from navigator import analytics
-from navigator.analytics import AgeBand, AreaIndex, UnknownArea, UnknownGpList
-from navigator.errors import UnknownNeed, UnknownService
+from navigator.analytics import AgeBand, AreaIndex
+from navigator.errors import UnknownArea, UnknownGpList, UnknownNeed, UnknownService
 from navigator.graph import ReferralGraph
 from navigator.models import (
     MAX_AGE_MONTHS,
@@ -278,6 +279,55 @@ def test_overlap_limit_and_min_score(seed_map: Map, seed_index: AreaIndex) -> No
     ).pairs
     active = len(seed_map.active_services(on))
     assert len(wide) == active * (active - 1) // 2
+
+
+@pytest.fixture(scope="module")
+def crowded_map(seed_map: Map) -> Map:
+    """The seed plus 400 copies of its services, each with three needs drawn at random: many
+    services alike in all but their needs, where overlap prunes most pairs unseen."""
+    rng = random.Random(5)
+    codes = [n.code for n in seed_map.needs]
+    copies = [
+        s.model_copy(update={"id": f"{s.id}-{i}", "needs": rng.sample(codes, 3)})
+        for i, s in enumerate(rng.choices(seed_map.services, k=400))
+    ]
+    return seed_map.model_copy(update={"services": [*seed_map.services, *copies]})
+
+
+@pytest.fixture(scope="module")
+def crowded_ranking(
+    crowded_map: Map,
+    seed_index: AreaIndex,
+    seed_postcode_sets: tuple[set[str], dict[str, set[str]]],
+) -> list[analytics.OverlapPair]:
+    """Every pair of the crowded map, checked against the naive computation."""
+    on = day("2024-06-01")
+    every = analytics.overlap(map=crowded_map, index=seed_index, as_of=on, limit=None).pairs
+    expected = _naive_overlap(crowded_map, seed_postcode_sets, on)
+    assert len(every) == len(expected)
+    assert all(p.score == pytest.approx(expected[(p.a, p.b)][0], abs=6e-4) for p in every)
+    return every
+
+
+@pytest.mark.parametrize(("limit", "min_score"), [(1, 0.0), (50, 0.0), (300, 0.0), (40, 0.9)])
+def test_the_top_pairs_are_the_top_of_the_full_ranking(
+    crowded_map: Map,
+    seed_index: AreaIndex,
+    crowded_ranking: list[analytics.OverlapPair],
+    limit: int,
+    min_score: float,
+) -> None:
+    top = analytics.overlap(
+        map=crowded_map,
+        index=seed_index,
+        as_of=day("2024-06-01"),
+        limit=limit,
+        min_score=min_score,
+    ).pairs
+    want = [p for p in crowded_ranking if p.score >= min_score][:limit]
+    assert [(p.a, p.b, p.score, p.shared_needs) for p in top] == [
+        (p.a, p.b, p.score, p.shared_needs) for p in want
+    ]
 
 
 def test_clones_pair_with_each_other_in_id_order(mini_map: Map, mini_index: AreaIndex) -> None:

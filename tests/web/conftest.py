@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import pytest
 import uvicorn
-from axe_playwright_python.sync_playwright import Axe
+from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from api.main import create_app

@@ -49,12 +49,13 @@ def test_fixed_positions_colours_and_edge_styles(seed_map: Map) -> None:
     nodes = data(view.network, "nodes")
     edges = data(view.network, "edges")
     active = {s.id: s for s in seed_map.active_services(DAY)}
+    where = positions(list(active.values()))
     assert {n["id"] for n in nodes} == set(active)
     assert view.node_count == len(nodes) >= 30
     for n in nodes:
         assert n["physics"] is False
         assert n["color"] == RING_COLOUR[active[n["id"]].ring]
-        assert "x" in n and "y" in n
+        assert (n["x"], n["y"]) == where[n["id"]]  # fixed: physics never moves them
     assert '"physics": {"enabled": false}' in view.network
     kinds = {(e.source, e.target, e.kind) for e in seed_map.active_edges(DAY)}
     assert len(edges) == len(kinds) == view.edge_count

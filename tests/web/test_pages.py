@@ -79,7 +79,12 @@ def test_layout_has_landmarks_skip_link_and_attribution(
     assert doc.by_id("main").tag == "main"
     assert "Bradford Early Years Navigator" in doc.find("header").text
     nav = {a.text: a.attrs["href"] for a in doc.find("nav").find_all("a")}
-    assert nav == {"Find services": "/", "Directory": "/services", "System map": "/map"}
+    assert nav == {
+        "Find services": "/",
+        "Directory": "/services",
+        "System map": "/map",
+        "Commissioners": "/commission",
+    }
     footer = doc.find("footer").text
     for line in seed_map.meta.attribution:
         assert " ".join(line.split()) in footer

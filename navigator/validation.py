@@ -1,0 +1,45 @@
+"""What an entry of the map may refer to, checked in one place for the seed, edits and what-if.
+
+Pure: it reads ids from a Map or from the store's id sets, and raises errors naming the field.
+"""
+
+from __future__ import annotations
+
+from navigator.errors import InvalidEdit, UnknownArea, UnknownGpList, UnknownNeed
+from navigator.models import Edge, Map, Rule, RuleKind, Service
+
+Refs = dict[str, set[str]]
+
+
+def references(m: Map) -> Refs:
+    """The ids a map's entries may refer to: needs, areas, GP lists and services."""
+    return {
+        "needs": m.need_codes(),
+        "areas": {a.id for a in m.areas},
+        "gp_lists": {g.id for g in m.gp_lists},
+        "services": {s.id for s in m.services},
+    }
+
+
+def _rules(rules: list[Rule], refs: Refs, path: tuple[str | int, ...]) -> None:
+    for i, rule in enumerate(rules):
+        where = (*path, i)
+        if rule.kind is RuleKind.area and rule.area not in refs["areas"]:
+            raise UnknownArea(f"unknown area {rule.area!r}", loc=(*where, "area"))
+        if rule.kind is RuleKind.gp_list and rule.gp_list not in refs["gp_lists"]:
+            raise UnknownGpList(f"unknown GP list {rule.gp_list!r}", loc=(*where, "gp_list"))
+        _rules(rule.rules, refs, (*where, "rules"))
+
+
+def check_service(service: Service, refs: Refs) -> None:
+    """Every need, area and GP list a service names must exist; raises naming the field."""
+    for i, code in enumerate(service.needs):
+        if code not in refs["needs"]:
+            raise UnknownNeed(f"unknown need {code!r}", loc=("needs", i))
+    _rules(service.rules, refs, ("rules",))
+
+
+def check_edge(edge: Edge, refs: Refs) -> None:
+    for field in ("source", "target"):
+        if getattr(edge, field) not in refs["services"]:
+            raise InvalidEdit(f"unknown service {getattr(edge, field)!r}", loc=(field,))

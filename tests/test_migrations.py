@@ -1,0 +1,115 @@
+"""Schema migrations: the migrated schema is the models' schema, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from alembic import command
+from sqlalchemy import Engine, inspect, text
+from sqlmodel import Session, SQLModel
+from typer.testing import CliRunner
+
+from navigator import migrations, store
+from navigator.cli import app
+from navigator.config import get_settings
+from navigator.seed import seed_database
+from tests.conftest import MINI_SEED
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = store.make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def _tables(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        return set(inspect(conn).get_table_names())
+
+
+def test_upgrade_of_an_empty_database_gives_exactly_the_models_schema(engine: Engine) -> None:
+    assert migrations.upgrade(engine) is migrations.Outcome.created
+    assert migrations.schema_diffs(engine) == []
+    assert _tables(engine) == set(SQLModel.metadata.tables) | {"alembic_version"}
+    assert migrations.current_revision(engine) == migrations.head()
+    assert migrations.upgrade(engine) is migrations.Outcome.current
+
+
+def test_the_diff_check_sees_a_difference(engine: Engine) -> None:
+    """The check above can fail: a column the models lack is reported."""
+    migrations.upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE service ADD COLUMN colour VARCHAR(20)"))
+    diffs = migrations.schema_diffs(engine)
+    assert [(d[0], d[3].name) for d in diffs] == [("remove_column", "colour")]
+
+
+def test_audit_log_is_append_only_after_migration(engine: Engine) -> None:
+    migrations.upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO audit (at, actor, action, entity, entity_id, before, after) "
+                "VALUES (CURRENT_TIMESTAMP, 'x', 'create', 'service', 's', 'null', 'null')"
+            )
+        )
+    for statement in ("UPDATE audit SET actor = 'y'", "DELETE FROM audit"):
+        with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
+            conn.execute(text(statement))
+
+
+def test_downgrade_to_nothing_and_back(engine: Engine) -> None:
+    migrations.upgrade(engine)
+    cfg = migrations.alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "base")
+    assert _tables(engine) <= {"alembic_version"}
+    assert migrations.upgrade(engine) is migrations.Outcome.created
+    assert migrations.schema_diffs(engine) == []
+
+
+def test_a_database_made_by_create_tables_is_adopted_with_its_data(engine: Engine) -> None:
+    store.create_tables(engine)
+    seed_database(engine, MINI_SEED)
+    assert migrations.upgrade(engine) is migrations.Outcome.stamped
+    assert migrations.current_revision(engine) == migrations.head()
+    with Session(engine) as s:
+        assert store.map_version(s) == 1
+        assert len(store.load_map(s).services) == 4
+    assert migrations.upgrade(engine) is migrations.Outcome.current
+
+
+def test_an_older_create_tables_database_gets_the_newer_tables(engine: Engine) -> None:
+    store.create_tables(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE api_key"))
+    assert migrations.upgrade(engine) is migrations.Outcome.stamped
+    assert "api_key" in _tables(engine)
+    assert migrations.schema_diffs(engine) == []
+
+
+def test_an_unversioned_database_unlike_the_models_is_refused(engine: Engine) -> None:
+    store.create_tables(engine)
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE service ADD COLUMN colour VARCHAR(20)"))
+    with pytest.raises(migrations.SchemaMismatch, match="colour"):
+        migrations.upgrade(engine)
+    assert migrations.current_revision(engine) is None
+
+
+def test_db_upgrade_command(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NAVIGATOR_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        first = runner.invoke(app, ["db", "upgrade"])
+        assert first.exit_code == 0, first.output
+        assert f"created: at revision {migrations.head()}" in first.output
+        again = runner.invoke(app, ["db", "upgrade"])
+        assert again.exit_code == 0, again.output
+        assert "current" in again.output
+    finally:
+        get_settings.cache_clear()
