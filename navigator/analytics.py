@@ -21,7 +21,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-import networkx as nx
 from pydantic import BaseModel, Field
 
 from navigator.eligibility import Context, decide
@@ -1114,6 +1113,8 @@ def network(
 
     `universal` defaults to those of UNIVERSAL_SERVICES the map holds; ids given must exist.
     """
+    import networkx as nx  # lazily, as in navigator.graph: start-up stays fast
+
     if universal is None:
         universal = [sid for sid in UNIVERSAL_SERVICES if map.service(sid) is not None]
     for i, sid in enumerate(universal):

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import networkx as nx
-
 from navigator.models import EdgeKind, Map
 
 # Consultation and formal referral are the routes practitioners act on; a signpost leaves the
@@ -45,6 +43,8 @@ class ReferralGraph:
 
     def _day_graph(self, day: dt.date) -> Any:
         """Edges active on `day` between services active on `day`; each edge keeps its kinds."""
+        import networkx as nx  # here, not at the top: ~0.4 s the server need not pay to start
+
         g = nx.DiGraph()
         active = {s.id for s in self.map.services if s.active_on(day)}
         g.add_nodes_from(active)
@@ -62,6 +62,8 @@ class ReferralGraph:
 
     def _paths_from(self, source: str, day: dt.date) -> dict[str, list[str]]:
         """Cheapest path from `source` to every service it reaches on `day`."""
+        import networkx as nx
+
         g = self.day_graph(day)
         if source not in g:
             return {}

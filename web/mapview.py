@@ -22,7 +22,6 @@ from functools import cache
 from typing import Any
 
 from markupsafe import Markup
-from pyvis.network import Network
 
 from navigator.models import EdgeKind, Map, Ring, Service
 from web.present import EDGE_OUT_WORDS, ages, rule_view
@@ -46,6 +45,14 @@ OPTIONS = {
     "interaction": {"hover": True, "tooltipDelay": 150, "keyboard": {"enabled": True}},
 }
 CACHE_SIZE = 32
+
+
+def _network(**options: Any) -> Any:
+    """A pyvis Network. Imported here, not at the top: pyvis loads IPython, ~0.4 s of start-up
+    that only the map page needs."""
+    from pyvis.network import Network
+
+    return Network(**options)
 
 
 def esc(text: str) -> str:
@@ -100,7 +107,7 @@ def build(m: Map, *, need: str | None, day: dt.date) -> MapView:
     rings = {r.id: r.label for r in m.rings}
     where = positions(services)
 
-    net = Network(height="900px", width="100%", directed=True, cdn_resources="in_line")
+    net = _network(height="900px", width="100%", directed=True, cdn_resources="in_line")
     for s in services:
         x, y = where[s.id]
         net.add_node(
@@ -183,7 +190,7 @@ class Asset:
 @cache
 def assets() -> dict[str, Asset]:
     """vis-network's script and stylesheet, as pyvis inlines them: the same for every map."""
-    library, _ = split(Network(cdn_resources="in_line").generate_html())
+    library, _ = split(_network(cdn_resources="in_line").generate_html())
     out = {}
     for name, kind, media in (
         ("vis-network.js", "script", "text/javascript; charset=utf-8"),
