@@ -101,9 +101,7 @@ class RequestLog:
         rid = incoming if SAFE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         token = request_id.set(rid)
         start = time.perf_counter()
-        status = 500  # what the client gets if the app raises before answering
-
-        started = False
+        status, started = 500, False  # 500: what the client gets if the app raises first
 
         async def send_with_id(message: Message) -> None:
             nonlocal status, started

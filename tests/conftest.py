@@ -106,21 +106,28 @@ def _throwaway_cluster(bindir: Path) -> Iterator[URL]:
     PostgreSQL refuses to run as root, so as root (CI) it runs as the `postgres` user. A watchdog
     process stops the cluster and removes the folder should pytest itself be killed.
     """
-    as_user: list[str] = []
-    if os.geteuid() == 0:
-        if shutil.which("runuser") is None:
-            pytest.fail("running as root needs runuser to start PostgreSQL as the postgres user")
-        as_user = ["runuser", "-u", "postgres", "--"]
+    as_root = os.geteuid() == 0
+    runuser = shutil.which("runuser") or shutil.which("runuser", path="/usr/sbin:/sbin")
+
+    def as_postgres(args: list[str]) -> list[str]:
+        if not as_root:
+            return args
+        if runuser:
+            return [runuser, "-u", "postgres", "--", *args]
+        return ["su", "postgres", "-s", "/bin/sh", "-c", shlex.join(args)]
+
     root = Path(tempfile.mkdtemp(prefix="navigator-pg-"))
     data = root / "data"
-    stop_now = shlex.join([*as_user, str(bindir / "pg_ctl"), "stop", "-m", "immediate", "-D"])
+    stop_now = shlex.join(
+        as_postgres([str(bindir / "pg_ctl"), "stop", "-m", "immediate", "-D", str(data)])
+    )
     watchdog = subprocess.Popen(
         [
             "sh",
             "-c",
             f"while kill -0 {os.getpid()} 2>/dev/null; do sleep 1; done; "
             f"if [ -f {shlex.quote(str(data / 'postmaster.pid'))} ]; then "
-            f"{stop_now} {shlex.quote(str(data))}; fi; rm -rf {shlex.quote(str(root))}",
+            f"{stop_now}; fi; rm -rf {shlex.quote(str(root))}",
         ],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
@@ -129,11 +136,13 @@ def _throwaway_cluster(bindir: Path) -> Iterator[URL]:
     )
     started = False
     try:
-        if as_user:
+        if as_root:
             shutil.chown(root, user="postgres")
 
         def run(*args: str) -> None:
-            done = subprocess.run([*as_user, *args], capture_output=True, text=True, check=False)
+            done = subprocess.run(
+                as_postgres(list(args)), capture_output=True, text=True, check=False
+            )
             if done.returncode != 0:
                 log = root / "server.log"
                 tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
@@ -184,7 +193,7 @@ def _throwaway_cluster(bindir: Path) -> Iterator[URL]:
         if started:
             stop = [str(bindir / "pg_ctl"), "stop", "--wait", "--pgdata", str(data)]
             for mode in ("fast", "immediate"):
-                args = [*as_user, *stop, "-m", mode]
+                args = as_postgres([*stop, "-m", mode])
                 if subprocess.run(args, capture_output=True, check=False).returncode == 0:
                     break
         shutil.rmtree(root, ignore_errors=True)

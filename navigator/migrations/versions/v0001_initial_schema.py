@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 02:59:43.513705
+Create Date: 2026-11-25 03:57:09.810383
 """
 
 from __future__ import annotations
