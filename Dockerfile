@@ -24,6 +24,7 @@
 #   NAVIGATOR_MAX_BODY_BYTES    request body limit (default 1000000)
 #   NAVIGATOR_READ_KEY_REQUIRED true on private deployments: every read needs an API key
 #   NAVIGATOR_SEED_FILE         what an empty database is loaded from (default: the shipped seed)
+#   NAVIGATOR_POSTCODE_DIR      the postcode table (default: the shipped one)
 #   FORWARDED_ALLOW_IPS         uvicorn: proxies whose X-Forwarded-* headers are trusted
 #                               (default 127.0.0.1; set to your load balancer's address)
 # The port is 8000 (the healthcheck asks there).
@@ -53,13 +54,14 @@ RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
     && /opt/venv/bin/pip install --no-cache-dir --no-index --find-links=/wheels \
         bradford-early-years-navigator
 
-# The seed and the postcode table. navigator/seed.py and navigator/postcodes.py look for them
-# beside the package's parent folder (the repository layout), which, once installed, is
-# site-packages: put them there until they ship as package data. The check fails the build if
-# that ever stops being where the code looks.
-COPY seed /opt/venv/lib/python3.11/site-packages/seed
-RUN python -c "from navigator.seed import DEFAULT_SEED; from navigator.postcodes import POSTCODE_DIR; \
-assert DEFAULT_SEED.is_file(), DEFAULT_SEED; assert (POSTCODE_DIR / 'postcodes.csv').is_file(), POSTCODE_DIR"
+# The seed and the postcode table are data, not code: shipped beside the package and named by
+# the two settings (their defaults point into a source checkout). The check fails the build if
+# the settings and the files ever part company.
+COPY seed /app/seed
+ENV NAVIGATOR_SEED_FILE=/app/seed/services.yaml \
+    NAVIGATOR_POSTCODE_DIR=/app/seed/postcodes
+RUN python -c "from navigator.config import Settings; s = Settings(); \
+assert s.seed_file.is_file(), s.seed_file; assert (s.postcode_dir / 'postcodes.csv').is_file()"
 
 RUN useradd --system --uid 10001 --user-group --home-dir /nonexistent --shell /usr/sbin/nologin navigator \
     && mkdir /data && chown navigator:navigator /data

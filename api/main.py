@@ -26,7 +26,7 @@ from api.routes import (
     reference,
     services,
 )
-from api.state import MapHolder
+from api.state import ExpireOnWrite, MapHolder
 from navigator import migrations, store
 from navigator.config import Settings, get_settings
 from navigator.postcodes import PostcodeTable
@@ -71,7 +71,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             store.append_only_audit(engine)
             ensure_seeded(engine, settings.seed_file)
         app.state.engine = engine
-        app.state.maps = MapHolder(engine, PostcodeTable.load())
+        app.state.maps = MapHolder(
+            engine, PostcodeTable.load(settings.postcode_dir), settings.map_check_interval
+        )
         yield
         engine.dispose()
 
@@ -93,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["ETag", "Location"],
         )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(ExpireOnWrite)
     app.add_exception_handler(RequestValidationError, validation_error)
     errors.install(app)
     for router in (

@@ -34,6 +34,19 @@ app = typer.Typer(help="Bradford Early Years Navigator", no_args_is_help=True)
 err = Console(stderr=True)
 
 
+def _engine(*, seeded: bool = False) -> Engine:
+    """The configured database, migrated (and seeded when asked), as `serve` starts it."""
+    from navigator import migrations
+
+    settings = get_settings()
+    engine = store.make_engine(settings.db_url)
+    with migrations.exclusive(engine):
+        migrations.upgrade(engine)
+        if seeded:
+            ensure_seeded(engine, settings.seed_file)
+    return engine
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
@@ -124,10 +137,8 @@ def seed(
     file: Annotated[Path | None, typer.Option("--file", help="Seed YAML to load")] = None,
 ) -> None:
     """Validate a seed file, then replace the stored map with it (all or nothing)."""
-    settings = get_settings()
-    path = file or settings.seed_file
-    engine = store.make_engine(settings.db_url)
-    store.create_tables(engine)
+    path = file or get_settings().seed_file
+    engine = _engine()
     try:
         version = seed_database(engine, path)
     except SeedError as exc:
@@ -155,10 +166,7 @@ def export(
     ] = ExportFormat.yaml,
 ) -> None:
     """Write the whole stored map for bulk hand-over. Confidential addresses are never written."""
-    settings = get_settings()
-    engine = store.make_engine(settings.db_url)
-    store.create_tables(engine)
-    with Session(engine) as session:
+    with Session(_engine()) as session:
         m = store.load_map(session)
     day = dt.date.today()
     if format is ExportFormat.yaml:
@@ -260,15 +268,11 @@ def _snapshot() -> Snapshot:
     from navigator.postcodes import PostcodeTable
     from navigator.snapshot import Snapshot
 
-    settings = get_settings()
-    engine = store.make_engine(settings.db_url)
-    store.create_tables(engine)
-    ensure_seeded(engine, settings.seed_file)
-    with Session(engine) as session:
+    with Session(_engine(seeded=True)) as session:
         return Snapshot(
             map=store.load_map(session),
             version=store.map_version(session),
-            postcodes=PostcodeTable.load(),
+            postcodes=PostcodeTable.load(get_settings().postcode_dir),
         )
 
 
@@ -388,13 +392,6 @@ def analytics_network(as_of: AsOfOption = None, as_csv: CsvOption = False) -> No
         out.print(f"Unreachable from {', '.join(result.universal)}: ", end="")
         out.print(escape(", ".join(result.unreachable) or "none"))
         out.print("Single points of failure: " + escape(", ".join(result.articulation_points)))
-
-
-def _engine() -> Engine:
-    settings = get_settings()
-    engine = store.make_engine(settings.db_url)
-    store.create_tables(engine)
-    return engine
 
 
 def _cli_actor() -> str:

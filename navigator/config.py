@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from navigator.postcodes import POSTCODE_DIR
 from navigator.seed import DEFAULT_SEED
 
 
@@ -19,6 +20,15 @@ class Settings(BaseSettings):
         default=None, description="Any SQLAlchemy URL; default: a SQLite file under data_dir"
     )
     seed_file: Path = DEFAULT_SEED
+    map_check_interval: float = Field(
+        default=0.5,
+        ge=0,
+        le=60,
+        description="Seconds between checks of the stored map's version (0: every request)",
+    )
+    postcode_dir: Path = Field(
+        default=POSTCODE_DIR, description="The postcode table (postcodes.csv, lads.csv, wards.csv)"
+    )
     cors_origins: list[str] = Field(default=[], description="Origins of other trust systems")
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     read_key_required: bool = Field(

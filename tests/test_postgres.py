@@ -160,6 +160,7 @@ def test_an_edit_changes_the_etag(database_url: str, mini_map: Map) -> None:
         with Session(engine) as s:
             store.replace_map(s, mini_map.model_copy(update={"services": renamed}))
             s.commit()
+        client.app.state.maps.expire()  # type: ignore[attr-defined]  # as the editing API does
         after = client.get("/api/v1/services/housing", headers={"If-None-Match": etag})
         assert after.status_code == 200
         assert after.json()["name"] == "Housing Options Service"

@@ -24,6 +24,7 @@ class NavigateRequest(Family):
     summary="Ranked, explained services for a family",
     responses={422: {"description": "A field is missing, malformed or unknown; `loc` names it"}},
 )
-def navigate(body: NavigateRequest, snap: MapDep) -> NavigateResult:
+async def navigate(body: NavigateRequest, snap: MapDep) -> NavigateResult:
+    # Async: the answer is pure computation on the cached map, with no I/O to wait for.
     family = Family.model_validate(body.model_dump(exclude={"as_of"}))
     return snap.navigate(family, body.as_of or dt.date.today())
