@@ -20,6 +20,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -235,6 +236,10 @@ class _Details:
     shared_age_months: tuple[int, int] | None
     shared_areas: list[str]
     shared_postcodes: int
+
+    def fields(self) -> dict[str, Any]:
+        """What a pair of services share, as the result models' fields."""
+        return {name: getattr(self, name) for name in self.__slots__}
 
 
 @dataclass(slots=True)
@@ -579,19 +584,7 @@ def overlap(
             if d is None:
                 i, j = divmod(c, n)
                 d = details[c] = scorer.details(profiles[i], profiles[j])
-            pairs.append(
-                OverlapPair.model_construct(
-                    a=a,
-                    b=b,
-                    score=d.score,
-                    shared_needs=d.shared_needs,
-                    shared_levels=d.shared_levels,
-                    shared_age_months=d.shared_age_months,
-                    shared_areas=d.shared_areas,
-                    shared_postcodes=d.shared_postcodes,
-                    parts=d.parts,
-                )
-            )
+            pairs.append(OverlapPair.model_construct(a=a, b=b, **d.fields()))
     return OverlapResult(as_of=as_of, services=len(services), pairs=pairs)
 
 
@@ -984,19 +977,7 @@ def what_if(
         d = scorer.details(profile, p)
         for sid in p.members:
             s = map.services_by_id[sid]
-            overlaps.append(
-                ServiceOverlap(
-                    service_id=sid,
-                    name=s.name,
-                    score=d.score,
-                    shared_needs=d.shared_needs,
-                    shared_levels=d.shared_levels,
-                    shared_age_months=d.shared_age_months,
-                    shared_areas=d.shared_areas,
-                    shared_postcodes=d.shared_postcodes,
-                    parts=d.parts,
-                )
-            )
+            overlaps.append(ServiceOverlap(service_id=sid, name=s.name, **d.fields()))
     overlaps.sort(key=lambda o: (-o.score, o.service_id))
     overlaps = overlaps[:limit]
 

@@ -10,6 +10,8 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.navigator.test_seed import REQUIRED_NEEDS
+
 LMM = "little-minds-matter"
 BSB_BABY = {
     "postcode": "BD3 9AB",
@@ -196,22 +198,7 @@ FAMILIES = st.fixed_dictionaries(
             ]
         ),
         "needs": st.lists(
-            st.sampled_from(
-                [
-                    "parent_infant_relationship",
-                    "perinatal_mental_health",
-                    "severe_perinatal_mental_illness",
-                    "birth_trauma",
-                    "infant_feeding",
-                    "early_language",
-                    "domestic_abuse",
-                    "substance_misuse",
-                    "housing",
-                    "social_isolation",
-                    "english_language",
-                    "safeguarding",
-                ]
-            ),
+            st.sampled_from(sorted(REQUIRED_NEEDS)),
             min_size=1,
             max_size=5,
             unique=True,
