@@ -44,7 +44,7 @@ class Env:
     editor: dict[str, str]
     admin: dict[str, str]
     engine: sqlalchemy.Engine
-    db: Path
+    db: Path | None  # the SQLite file; None on PostgreSQL
 
 
 def _key(engine: sqlalchemy.Engine, name: str, role: str) -> dict[str, str]:
@@ -54,9 +54,10 @@ def _key(engine: sqlalchemy.Engine, name: str, role: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> Iterator[Env]:
-    db = tmp_path / "edit.db"
-    settings = Settings(database_url=f"sqlite:///{db}", seed_file=MINI_SEED)
+def env(database_url: str) -> Iterator[Env]:
+    """The API over the mini map, once on a SQLite file and once on PostgreSQL."""
+    db = Path(database_url.split("///", 1)[1]) if database_url.startswith("sqlite") else None
+    settings = Settings(database_url=database_url, seed_file=MINI_SEED)
     with TestClient(create_app(settings)) as client:
         engine = client.app.state.engine  # type: ignore[attr-defined]
         yield Env(client, _key(engine, "ed", "editor"), _key(engine, "root", "admin"), engine, db)
@@ -305,9 +306,14 @@ def test_keys_are_stored_hashed_and_can_be_revoked(env: Env) -> None:
     key = created.json()["key"]
     auth = {"Authorization": f"Bearer {key}"}
     assert env.client.get("/api/v1/audit", headers=auth).status_code == 200
-    stored = b"".join(p.read_bytes() for p in env.db.parent.iterdir())
+    if env.db is not None:
+        stored = b"".join(p.read_bytes() for p in env.db.parent.iterdir())
+    else:
+        with env.engine.connect() as conn:
+            stored = str(conn.exec_driver_sql("SELECT * FROM api_key").all()).encode()
     assert key.encode() not in stored
     assert key.split("_", 2)[2].encode() not in stored
+    assert b"scrypt$" in stored or env.db is not None
     revoked = env.client.delete(f"/api/v1/keys/{created.json()['id']}", headers=env.admin)
     assert revoked.status_code == 200
     assert env.client.get("/api/v1/audit", headers=auth).status_code == 401
