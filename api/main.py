@@ -68,7 +68,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Replicas may start together: one at a time migrates, and seeds an empty database.
         with migrations.exclusive(engine):
             migrations.upgrade(engine)
-            store.append_only_audit(engine)
             ensure_seeded(engine, settings.seed_file)
         app.state.engine = engine
         app.state.maps = MapHolder(

@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,14 +27,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-BODY = {
-    "postcode": "BD21 1AA",
-    "stage": "postnatal",
-    "child_age_months": 7,
-    "needs": ["parent_infant_relationship", "perinatal_mental_health"],
-    "level": "universal_plus",
-    "from_service": "health-visiting",
-}
+from bench.bench_navigate import BODY, free_port
 
 
 def rss_mb() -> tuple[float, float]:
@@ -160,12 +152,6 @@ def version_check(urls: dict[str, str], repeat: int) -> None:
 
 
 # --- throughput over HTTP ---------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.contextmanager

@@ -385,4 +385,10 @@ def test_retire_before_start_is_refused(env: Env) -> None:
     )
     assert r.status_code == 422
     assert r.json()["detail"][0]["loc"] == ["query", "on"]
-    assert dt.date.today()  # the default retirement day is today
+
+
+def test_retire_defaults_to_today(env: Env) -> None:
+    r = env.client.delete("/api/v1/services/housing", headers=env.editor)
+    assert r.status_code == 200
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    assert r.json()["valid_to"] == yesterday.isoformat()
