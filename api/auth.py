@@ -10,8 +10,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from api.deps import SessionDep
-from navigator import store
-from navigator.keys import Role
+from navigator.db import store
+from navigator.db.keys import Role
 
 bearer = HTTPBearer(auto_error=False, description="An API key from `navigator keys create`")
 

@@ -10,9 +10,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.state import MapHolder
-from navigator.config import Settings
-from navigator.snapshot import Snapshot
+from navigator.core.snapshot import Snapshot
+from navigator.db.holder import MapHolder
+from navigator.settings import Settings
 
 
 def get_session(request: Request) -> Iterator[Session]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from navigator.errors import (
+from navigator.core.errors import (
     AlreadyExists,
     NavigatorError,
     NotFound,

@@ -26,11 +26,11 @@ from api.routes import (
     reference,
     services,
 )
-from api.state import ExpireOnWrite, MapHolder
-from navigator import migrations, store
-from navigator.config import Settings, get_settings
-from navigator.postcodes import PostcodeTable
-from navigator.seed import ensure_seeded
+from navigator.core.geography import PostcodeTable
+from navigator.db import migrations, store
+from navigator.db.holder import ExpireOnWrite, MapHolder
+from navigator.db.seeding import ensure_seeded
+from navigator.settings import Settings, get_settings
 from web import commission as commission_pages
 from web import edit as edit_pages
 from web.routes import mount as mount_pages

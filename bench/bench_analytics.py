@@ -13,11 +13,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import summary, synthetic_map, timed
-from navigator import analytics
-from navigator.models import Level, Map
-from navigator.postcodes import PostcodeTable
-from navigator.seed import load_seed
-from navigator.snapshot import Snapshot
+from navigator.core import analytics
+from navigator.core.geography import PostcodeTable
+from navigator.core.models import Level, Map
+from navigator.core.seedfile import load_seed
+from navigator.core.snapshot import Snapshot
+from navigator.settings import DEFAULT_SEED, POSTCODE_DIR
 
 DAY = dt.date(2025, 6, 1)
 NEED = "parent_infant_relationship"
@@ -88,8 +89,8 @@ def all_different(n: int) -> Map:
 
 
 def main() -> None:
-    table = PostcodeTable.load()
-    run("seed map", Snapshot(map=load_seed(), version=1, postcodes=table), 50)
+    table = PostcodeTable.load(POSTCODE_DIR)
+    run("seed map", Snapshot(map=load_seed(DEFAULT_SEED), version=1, postcodes=table), 50)
     for label, vocabulary in (("directory mix, 200 need codes", 200), ("worst case", 0)):
         big = Snapshot(map=synthetic_map(10_000, vocabulary=vocabulary), version=1, postcodes=table)
         run(f"10,000 services, {label}", big, 3)

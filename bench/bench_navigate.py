@@ -19,10 +19,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import summary, synthetic_map, timed
-from navigator.models import Family
-from navigator.postcodes import PostcodeTable
-from navigator.seed import load_seed
-from navigator.snapshot import Snapshot
+from navigator.core.geography import PostcodeTable
+from navigator.core.models import Family
+from navigator.core.seedfile import load_seed
+from navigator.core.snapshot import Snapshot
+from navigator.settings import DEFAULT_SEED, POSTCODE_DIR
 
 BODY = {
     "postcode": "BD21 1AA",
@@ -71,8 +72,10 @@ def serve(data_dir: str, port: int) -> tuple[subprocess.Popen[bytes], float]:
 
 
 def main() -> None:
-    table = PostcodeTable.load()
-    engine("engine, seed map", Snapshot(map=load_seed(), version=1, postcodes=table), 300)
+    table = PostcodeTable.load(POSTCODE_DIR)
+    engine(
+        "engine, seed map", Snapshot(map=load_seed(DEFAULT_SEED), version=1, postcodes=table), 300
+    )
     for label, vocabulary in (("directory mix, 200 need codes", 200), ("worst case", 0)):
         big = Snapshot(map=synthetic_map(10_000, vocabulary=vocabulary), version=1, postcodes=table)
         engine(f"engine, 10,000 services, {label}", big, 100)

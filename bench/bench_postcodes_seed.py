@@ -10,16 +10,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import summary, timed
-from navigator import store
-from navigator.postcodes import PostcodeTable, locate
-from navigator.seed import load_seed, seed_database
+from navigator.core.geography import PostcodeTable, locate
+from navigator.core.seedfile import load_seed
+from navigator.db import store
+from navigator.db.seeding import seed_database
+from navigator.settings import DEFAULT_SEED, POSTCODE_DIR
 
 
 def main() -> None:
     loads = timed(PostcodeTable.load, 5)
     print(summary("postcode table load (74,856 units)", loads))
-    table = PostcodeTable.load()
-    m = load_seed()
+    table = PostcodeTable.load(POSTCODE_DIR)
+    m = load_seed(DEFAULT_SEED)
     codes = list(table.units)[:20000]
     t = time.perf_counter()
     for c in codes:
@@ -33,7 +35,7 @@ def main() -> None:
         print(
             summary(
                 "seed load into SQLite (validate + replace)",
-                timed(lambda: seed_database(engine), 5),
+                timed(lambda: seed_database(engine, DEFAULT_SEED), 5),
             )
         )
         from sqlmodel import Session

@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_navigate import BODY, free_port
+from navigator.settings import DEFAULT_SEED, POSTCODE_DIR
 
 
 def rss_mb() -> tuple[float, float]:
@@ -48,15 +49,15 @@ def cold_start_child(url: str) -> None:
     t0 = time.perf_counter()
     from sqlmodel import Session
 
-    from navigator import store
-    from navigator.models import Family
-    from navigator.postcodes import PostcodeTable
-    from navigator.snapshot import Snapshot
+    from navigator.core.geography import PostcodeTable
+    from navigator.core.models import Family
+    from navigator.core.snapshot import Snapshot
+    from navigator.db import store
 
     out: dict[str, float] = {"imports_s": time.perf_counter() - t0}
     rss_before, _ = rss_mb()
     t = time.perf_counter()
-    postcodes = PostcodeTable.load()
+    postcodes = PostcodeTable.load(POSTCODE_DIR)
     out["postcodes_s"] = time.perf_counter() - t
     engine = store.make_engine(url)
     t = time.perf_counter()
@@ -84,7 +85,7 @@ def cold_start(sizes: list[int]) -> None:
     from sqlmodel import Session
 
     from bench.common import synthetic_map
-    from navigator import migrations, store
+    from navigator.db import migrations, store
 
     print("\n## Cold start and memory (SQLite file, synthetic maps, directory mix)")
     for n in sizes:
@@ -127,14 +128,14 @@ def version_check(urls: dict[str, str], repeat: int) -> None:
     from sqlmodel import Session
 
     from bench.common import summary, timed
-    from navigator import migrations, store
-    from navigator.seed import seed_database
+    from navigator.db import migrations, store
+    from navigator.db.seeding import seed_database
 
     print("\n## Per-request map version check (in-process)")
     for label, url in urls.items():
         engine = store.make_engine(url)
         migrations.upgrade(engine)
-        seed_database(engine)
+        seed_database(engine, DEFAULT_SEED)
 
         def check(engine: Engine = engine) -> None:
             with Session(engine) as s:

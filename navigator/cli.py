@@ -18,17 +18,18 @@ from rich.markup import escape
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from navigator import editing, store
-from navigator.config import get_settings
-from navigator.eligibility import when
-from navigator.errors import NavigatorError
-from navigator.exports import fhir, oruk
-from navigator.keys import Role
-from navigator.models import Family, GpList, Level, Stage
-from navigator.seed import SeedError, dump_yaml, ensure_seeded, seed_database
+from navigator.core.errors import NavigatorError
+from navigator.core.exports import fhir, oruk
+from navigator.core.models import Family, GpList, Level, Stage
+from navigator.core.seedfile import SeedError, dump_yaml
+from navigator.core.wording import when
+from navigator.db import store, writes
+from navigator.db.keys import Role
+from navigator.db.seeding import ensure_seeded, seed_database
+from navigator.settings import get_settings
 
 if TYPE_CHECKING:
-    from navigator.snapshot import Snapshot
+    from navigator.core.snapshot import Snapshot
 
 app = typer.Typer(help="Bradford Early Years Navigator", no_args_is_help=True)
 err = Console(stderr=True)
@@ -36,7 +37,7 @@ err = Console(stderr=True)
 
 def _engine(*, seeded: bool = False) -> Engine:
     """The configured database, migrated (and seeded when asked), as `serve` starts it."""
-    from navigator import migrations
+    from navigator.db import migrations
 
     settings = get_settings()
     engine = store.make_engine(settings.db_url)
@@ -265,8 +266,8 @@ CsvOption = Annotated[bool, typer.Option("--csv", help="Write CSV to stdout inst
 
 def _snapshot() -> Snapshot:
     """The stored map (seeded on first use), as `navigator navigate` and the server load it."""
-    from navigator.postcodes import PostcodeTable
-    from navigator.snapshot import Snapshot
+    from navigator.core.geography import PostcodeTable
+    from navigator.core.snapshot import Snapshot
 
     with Session(_engine(seeded=True)) as session:
         return Snapshot(
@@ -311,7 +312,7 @@ def analytics_overlap(
     as_csv: CsvOption = False,
 ) -> None:
     """Pairs of services whose remits overlap, highest score first."""
-    from navigator.analytics import overlap
+    from navigator.core.analytics import overlap
 
     day = _day(as_of)
     snap = _snapshot()
@@ -342,7 +343,7 @@ def analytics_gaps(
     as_csv: CsvOption = False,
 ) -> None:
     """Every Bradford ward x age band, with the services that would take such a family."""
-    from navigator.analytics import gaps
+    from navigator.core.analytics import gaps
 
     day = _day(as_of)
     snap = _snapshot()
@@ -368,7 +369,7 @@ def analytics_gaps(
 @analytics_app.command("network")
 def analytics_network(as_of: AsOfOption = None, as_csv: CsvOption = False) -> None:
     """Referral degrees, betweenness and reach from the universal services."""
-    from navigator.analytics import network
+    from navigator.core.analytics import network
 
     day = _day(as_of)
     snap = _snapshot()
@@ -523,8 +524,8 @@ def gp_lists_load(
         raise typer.Exit(1)
     try:
         updated = GpList.model_validate({**current.model_dump(), "practices": codes})
-        editing.save_gp_list(
-            engine, gp=updated, if_match=editing.gp_list_etag(current), actor=_cli_actor()
+        writes.save_gp_list(
+            engine, gp=updated, if_match=writes.gp_list_etag(current), actor=_cli_actor()
         )
     except ValidationError as exc:
         bad = exc.errors()[0]
@@ -545,7 +546,7 @@ app.add_typer(db_app, name="db")
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Bring the database to the newest schema; adopts one made before migrations existed."""
-    from navigator import migrations
+    from navigator.db import migrations
 
     engine = store.make_engine(get_settings().db_url)
     try:

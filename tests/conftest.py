@@ -19,10 +19,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import URL, make_url
 
 from api.main import create_app
-from navigator.config import Settings
-from navigator.models import Map
-from navigator.postcodes import PostcodeTable
-from navigator.seed import DEFAULT_SEED, load_seed
+from navigator.core.geography import PostcodeTable
+from navigator.core.models import Map
+from navigator.core.seedfile import load_seed
+from navigator.settings import DEFAULT_SEED, POSTCODE_DIR, Settings
 
 DATA = Path(__file__).parent / "data"
 MINI_SEED = DATA / "mini.yaml"
@@ -40,7 +40,7 @@ def need_tool(path: str, why: str) -> None:
 
 @pytest.fixture(scope="session")
 def postcodes() -> PostcodeTable:
-    return PostcodeTable.load()
+    return PostcodeTable.load(POSTCODE_DIR)
 
 
 @pytest.fixture(scope="session")

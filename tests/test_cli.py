@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from navigator.cli import app
-from navigator.config import get_settings
+from navigator.settings import get_settings
 from tests.conftest import MINI_SEED
 
 runner = CliRunner()

@@ -8,17 +8,17 @@ import sys
 import pytest
 
 LOGIC = [
-    "navigator.models",
-    "navigator.postcodes",
-    "navigator.search",
-    "navigator.eligibility",
-    "navigator.graph",
-    "navigator.navigate",
-    "navigator.analytics",
-    "navigator.validation",
-    "navigator.exports.oruk",
-    "navigator.exports.fhir",
-    "navigator.snapshot",
+    "navigator.core.models",
+    "navigator.core.geography",
+    "navigator.core.search",
+    "navigator.core.eligibility",
+    "navigator.core.graph",
+    "navigator.core.navigate",
+    "navigator.core.analytics",
+    "navigator.core.validation",
+    "navigator.core.exports.oruk",
+    "navigator.core.exports.fhir",
+    "navigator.core.snapshot",
 ]
 FORBIDDEN = ["fastapi", "starlette", "sqlmodel", "sqlalchemy", "pyvis", "uvicorn"]
 

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from api.logging import JsonFormatter, log_config
 from api.main import create_app
-from navigator.config import Settings
+from navigator.settings import Settings
 from tests.conftest import MINI_SEED
 
 FAMILY: dict[str, Any] = {

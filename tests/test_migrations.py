@@ -10,10 +10,10 @@ from sqlalchemy import Engine, inspect, text
 from sqlmodel import Session, SQLModel
 from typer.testing import CliRunner
 
-from navigator import migrations, store
 from navigator.cli import app
-from navigator.config import get_settings
-from navigator.seed import seed_database
+from navigator.db import migrations, store
+from navigator.db.seeding import seed_database
+from navigator.settings import get_settings
 from tests.conftest import MINI_SEED
 
 

@@ -16,10 +16,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.main import create_app
-from navigator import migrations, store
-from navigator.config import Settings
-from navigator.models import Map
-from navigator.seed import DEFAULT_SEED, SeedError, dump_yaml, load_seed, seed_database
+from navigator.core.models import Map
+from navigator.core.seedfile import SeedError, dump_yaml, load_seed
+from navigator.db import migrations, store
+from navigator.db.seeding import seed_database
+from navigator.settings import DEFAULT_SEED, Settings
 from tests.conftest import MINI_SEED
 
 
@@ -135,7 +136,9 @@ def test_navigate_on_the_real_seed(database_url: str) -> None:
         "as_of": "2019-06-01",
     }
     with _client(database_url, DEFAULT_SEED) as client:
-        assert client.get("/api/v1/services").json()["total"] == len(load_seed().services)
+        assert client.get("/api/v1/services").json()["total"] == len(
+            load_seed(DEFAULT_SEED).services
+        )
         r = client.post("/api/v1/navigate", json=family)
         assert r.status_code == 200, r.text
         body = r.json()

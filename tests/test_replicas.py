@@ -21,9 +21,9 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from api.main import create_app
-from navigator import migrations, store
-from navigator.config import Settings
-from navigator.models import Map
+from navigator.core.models import Map
+from navigator.db import migrations, store
+from navigator.settings import Settings
 from tests.conftest import MINI_SEED, _free_port
 
 

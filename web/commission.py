@@ -1,5 +1,5 @@
 """The commissioners' page: overlap as a heat map, gaps by ward and age band, a what-if form
-and the referral network, at any date. A thin adapter over navigator.analytics."""
+and the referral network, at any date. A thin adapter over navigator.core.analytics."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ValidationError
 
 from api.deps import MapDep
-from navigator import analytics
-from navigator.eligibility import when
-from navigator.errors import NavigatorError
-from navigator.models import MAX_AGE_MONTHS, MIN_AGE_MONTHS, Level, Map, Ring, Service
-from navigator.snapshot import Snapshot
+from navigator.core import analytics
+from navigator.core.errors import NavigatorError
+from navigator.core.models import MAX_AGE_MONTHS, MIN_AGE_MONTHS, Level, Map, Ring, Service
+from navigator.core.snapshot import Snapshot
+from navigator.core.wording import when
 from web.forms import BAD_DATE, FieldError, FormErrors
 from web.templating import render
 

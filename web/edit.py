@@ -2,7 +2,7 @@
 
 The key lives in a cookie (HttpOnly, SameSite=Strict, Secure over https, path /edit) and is
 checked on every request, so replicas need no shared session store. Every form carries a CSRF
-token derived from the key, and every save goes through navigator.editing with the ETag the
+token derived from the key, and every save goes through navigator.db.writes with the ETag the
 form was opened with, so an editor can never overwrite a change they did not see.
 """
 
@@ -20,9 +20,9 @@ from sqlmodel import Session
 
 from api.auth import Actor, key_actor
 from api.deps import EngineDep, MapDep, SessionDep
-from navigator import editing, store
-from navigator.errors import InvalidEdit, NavigatorError, NotFound, PreconditionFailed
-from navigator.snapshot import service_etag
+from navigator.core.errors import InvalidEdit, NavigatorError, NotFound, PreconditionFailed
+from navigator.core.snapshot import service_etag
+from navigator.db import store, writes
 from web.templating import NO_STORE, render
 
 router = APIRouter(prefix="/edit", include_in_schema=False)
@@ -234,7 +234,7 @@ def save_service(
         "sources": sources,
     }
     try:
-        editing.patch_service(
+        writes.patch_service(
             engine,
             service_id=service_id,
             patch=_patch_from(values),

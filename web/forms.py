@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ValidationError
 
-from navigator.errors import NavigatorError
-from navigator.models import Family
+from navigator.core.errors import NavigatorError
+from navigator.core.models import Family
 
 
 class NavigateForm(BaseModel):

@@ -23,7 +23,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from navigator.models import EdgeKind, Map, Ring, Service
+from navigator.core.models import EdgeKind, Map, Ring, Service
 from web.present import EDGE_OUT_WORDS, ages, rule_view
 
 # Figure 1: core in the middle, the grey circle around it, the outer circle outside.

@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from navigator.eligibility import describe_window, period, rule_text, when
-from navigator.models import Dated, Edge, Map, Rule, RuleKind, Service, Stage, Status
-from navigator.navigate import NavigateResult, Recommendation
+from navigator.core.models import Dated, Edge, Map, Rule, RuleKind, Service, Stage, Status
+from navigator.core.navigate import NavigateResult, Recommendation
+from navigator.core.wording import describe_window, period, rule_text, when
 
 ELIGIBILITY_WORDS = {"eligible": "Eligible", "check": "Check first", "not_eligible": "Not eligible"}
 ROUTE_WORDS = {

@@ -14,11 +14,11 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.deps import MapDep
-from navigator.eligibility import when
-from navigator.errors import NavigatorError
-from navigator.models import Family, Map, Need, Ring, Service
-from navigator.search import search_services
-from navigator.snapshot import Snapshot
+from navigator.core.errors import NavigatorError
+from navigator.core.models import Family, Map, Need, Ring, Service
+from navigator.core.search import search_services
+from navigator.core.snapshot import Snapshot
+from navigator.core.wording import when
 from web import present
 from web.forms import (
     BAD_DATE,

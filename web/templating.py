@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
-from navigator.snapshot import Snapshot
+from navigator.core.snapshot import Snapshot
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"

@@ -10,9 +10,9 @@ from pydantic import BaseModel, Field
 
 from api.auth import AdminDep, EditorDep
 from api.deps import EngineDep, SessionDep
-from navigator import store
-from navigator.errors import AlreadyExists, NotFound
-from navigator.keys import Role
+from navigator.core.errors import AlreadyExists, NotFound
+from navigator.db import store
+from navigator.db.keys import Role
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])
 AUTH: dict[int | str, dict[str, Any]] = {

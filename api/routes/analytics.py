@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query
 
 from api.deps import MapDep
 from api.routes.services import AsOf
-from navigator import analytics
-from navigator.analytics import GapsResult, NetworkResult, OverlapResult, WhatIfResult
-from navigator.models import Level, Service
+from navigator.core import analytics
+from navigator.core.analytics import GapsResult, NetworkResult, OverlapResult, WhatIfResult
+from navigator.core.models import Level, Service
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 

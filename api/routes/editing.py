@@ -10,10 +10,10 @@ from pydantic import BaseModel
 
 from api.auth import EditorDep
 from api.deps import EngineDep, SessionDep
-from navigator import editing, store
-from navigator.errors import NotFound
-from navigator.models import Edge, GpList, OdsCode, Service, public
-from navigator.snapshot import service_etag
+from navigator.core.errors import NotFound
+from navigator.core.models import Edge, GpList, OdsCode, Service, public
+from navigator.core.snapshot import service_etag
+from navigator.db import store, writes
 
 router = APIRouter(prefix="/api/v1", tags=["editing"])
 
@@ -50,7 +50,7 @@ def _service_out(response: Response, service: Service) -> Service:
 def create_service(
     body: Service, actor: EditorDep, engine: EngineDep, response: Response
 ) -> Service:
-    saved = editing.create_service(engine, service=body, actor=actor.name)
+    saved = writes.create_service(engine, service=body, actor=actor.name)
     response.headers["Location"] = f"/api/v1/services/{saved.id}"
     return _service_out(response, saved)
 
@@ -64,7 +64,7 @@ def replace_service(
     response: Response,
     if_match: IfMatch = None,
 ) -> Service:
-    saved = editing.replace_service(
+    saved = writes.replace_service(
         engine, service_id=service_id, service=body, if_match=if_match, actor=actor.name
     )
     return _service_out(response, saved)
@@ -79,7 +79,7 @@ def patch_service(
     response: Response,
     if_match: IfMatch = None,
 ) -> Service:
-    saved = editing.patch_service(
+    saved = writes.patch_service(
         engine, service_id=service_id, patch=body, if_match=if_match, actor=actor.name
     )
     return _service_out(response, saved)
@@ -99,7 +99,7 @@ def retire_service(
     on: RetireOn = None,
     if_match: IfMatch = None,
 ) -> Service:
-    saved = editing.retire_service(
+    saved = writes.retire_service(
         engine,
         service_id=service_id,
         on=on or dt.date.today(),
@@ -117,7 +117,7 @@ class EdgePublic(Edge):
 
 
 def _edge_out(response: Response, edge_id: int, edge: Edge) -> EdgePublic:
-    response.headers["ETag"] = editing.edge_etag(edge_id, edge)
+    response.headers["ETag"] = writes.edge_etag(edge_id, edge)
     return EdgePublic(id=edge_id, **edge.model_dump())
 
 
@@ -138,7 +138,7 @@ def get_edge(edge_id: EdgeId, session: SessionDep, response: Response) -> EdgePu
 
 @router.post("/edges", status_code=201, response_model=EdgePublic, responses=WRITE)
 def create_edge(body: Edge, actor: EditorDep, engine: EngineDep, response: Response) -> EdgePublic:
-    edge_id, edge = editing.create_edge(engine, edge=body, actor=actor.name)
+    edge_id, edge = writes.create_edge(engine, edge=body, actor=actor.name)
     response.headers["Location"] = f"/api/v1/edges/{edge_id}"
     return _edge_out(response, edge_id, edge)
 
@@ -152,7 +152,7 @@ def replace_edge(
     response: Response,
     if_match: IfMatch = None,
 ) -> EdgePublic:
-    new_id, edge = editing.replace_edge(
+    new_id, edge = writes.replace_edge(
         engine, edge_id=edge_id, edge=body, if_match=if_match, actor=actor.name
     )
     return _edge_out(response, new_id, edge)
@@ -167,7 +167,7 @@ def patch_edge(
     response: Response,
     if_match: IfMatch = None,
 ) -> EdgePublic:
-    new_id, edge = editing.patch_edge(
+    new_id, edge = writes.patch_edge(
         engine, edge_id=edge_id, patch=body, if_match=if_match, actor=actor.name
     )
     return _edge_out(response, new_id, edge)
@@ -182,7 +182,7 @@ def retire_edge(
     on: RetireOn = None,
     if_match: IfMatch = None,
 ) -> EdgePublic:
-    new_id, edge = editing.retire_edge(
+    new_id, edge = writes.retire_edge(
         engine, edge_id=edge_id, on=on or dt.date.today(), if_match=if_match, actor=actor.name
     )
     return _edge_out(response, new_id, edge)
@@ -203,7 +203,7 @@ class GpListUpdate(BaseModel):
 
 
 def _gp_out(response: Response, gp: GpList) -> GpList:
-    response.headers["ETag"] = editing.gp_list_etag(gp)
+    response.headers["ETag"] = writes.gp_list_etag(gp)
     return gp
 
 
@@ -224,7 +224,7 @@ def get_gp_list(
 
 @router.post("/gp-lists", status_code=201, response_model=GpList, responses=WRITE)
 def create_gp_list(body: GpList, actor: EditorDep, engine: EngineDep, response: Response) -> GpList:
-    saved = editing.save_gp_list(engine, gp=body, if_match=None, actor=actor.name, create=True)
+    saved = writes.save_gp_list(engine, gp=body, if_match=None, actor=actor.name, create=True)
     response.headers["Location"] = f"/api/v1/gp-lists/{saved.id}"
     return _gp_out(response, saved)
 
@@ -243,7 +243,7 @@ def replace_gp_list(
     if current is None:
         raise NotFound(f"No GP list with id {list_id!r}")
     changes = {k: v for k, v in body.model_dump().items() if v is not None}
-    saved = editing.save_gp_list(
+    saved = writes.save_gp_list(
         engine, gp=current.model_copy(update=changes), if_match=if_match, actor=actor.name
     )
     return _gp_out(response, saved)

@@ -8,8 +8,8 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from api.deps import MapDep
-from navigator.models import Family
-from navigator.navigate import NavigateResult
+from navigator.core.models import Family
+from navigator.core.navigate import NavigateResult
 
 router = APIRouter(prefix="/api/v1", tags=["navigate"])
 

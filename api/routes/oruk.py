@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 
 from api.deps import MapDep
-from navigator.errors import NotFound
-from navigator.exports import oruk
+from navigator.core.errors import NotFound
+from navigator.core.exports import oruk
 
 router = APIRouter(prefix="/oruk", tags=["open referral uk"])
 

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from api.deps import MapDep
-from navigator.postcodes import Location
+from navigator.core.geography import Location
 
 router = APIRouter(prefix="/api/v1", tags=["postcodes"])
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from api.deps import MapDep
-from navigator.models import Area, LevelInfo, Need, RingInfo
+from navigator.core.models import Area, LevelInfo, Need, RingInfo
 
 router = APIRouter(prefix="/api/v1", tags=["reference"])
 

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel
 
 from api.deps import MapDep
-from navigator.errors import NotFound, UnknownNeed
-from navigator.models import EdgeKind, Level, Ring, Service, Status, public
-from navigator.search import search_services
+from navigator.core.errors import NotFound, UnknownNeed
+from navigator.core.models import EdgeKind, Level, Ring, Service, Status, public
+from navigator.core.search import search_services
 
 router = APIRouter(prefix="/api/v1", tags=["services"])
 

@@ -16,9 +16,9 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from api.main import create_app
-from navigator import store
 from navigator.cli import app as cli
-from navigator.config import Settings, get_settings
+from navigator.db import store
+from navigator.settings import Settings, get_settings
 from tests.conftest import MINI_SEED
 
 NEW_SERVICE: dict[str, Any] = {

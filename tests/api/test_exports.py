@@ -13,8 +13,8 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.healthcareservice import HealthcareService
 from typer.testing import CliRunner
 
-from navigator.config import get_settings
-from navigator.models import Map
+from navigator.core.models import Map
+from navigator.settings import get_settings
 from tests.conftest import IN_CI
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "hsds-3.0" / "compiled"

@@ -12,9 +12,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from api.main import create_app
-from navigator import store
-from navigator.config import Settings
-from navigator.seed import DEFAULT_SEED
+from navigator.db import store
+from navigator.settings import DEFAULT_SEED, Settings
 
 app = create_app(Settings(database_url="sqlite://", seed_file=DEFAULT_SEED))
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from navigator.config import Settings
+from navigator.settings import Settings
 from tests.conftest import MINI_SEED
 
 

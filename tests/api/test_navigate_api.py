@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from navigator.config import Settings
+from navigator.settings import Settings
 from tests.conftest import MINI_SEED
 
 OK: dict[str, Any] = {

@@ -15,11 +15,12 @@ from typing import Any
 
 import pytest
 
-from navigator import analytics
-from navigator.analytics import AgeBand, AreaIndex
-from navigator.errors import UnknownArea, UnknownGpList, UnknownNeed, UnknownService
-from navigator.graph import ReferralGraph
-from navigator.models import (
+from navigator.core import analytics
+from navigator.core.analytics import AgeBand, AreaIndex
+from navigator.core.errors import UnknownArea, UnknownGpList, UnknownNeed, UnknownService
+from navigator.core.geography import PostcodeTable, district, in_area
+from navigator.core.graph import ReferralGraph
+from navigator.core.models import (
     MAX_AGE_MONTHS,
     MIN_AGE_MONTHS,
     Area,
@@ -32,7 +33,6 @@ from navigator.models import (
     RuleKind,
     Service,
 )
-from navigator.postcodes import PostcodeTable, district, in_area
 from tests.conftest import MINI_SEED
 
 BSB_WARDS = {"E05001345", "E05001346", "E05001358"}
@@ -639,7 +639,7 @@ def test_better_place_is_unreachable_in_the_seed(seed_map: Map) -> None:
 
 def test_analytics_loads_no_web_or_database() -> None:
     code = (
-        "import sys, navigator.analytics; "
+        "import sys, navigator.core.analytics; "
         "bad = [m for m in ('fastapi', 'starlette', 'sqlmodel', 'sqlalchemy') if m in sys.modules];"
         "print(bad); sys.exit(1 if bad else 0)"
     )
@@ -652,7 +652,7 @@ def test_analytics_loads_no_web_or_database() -> None:
 
 @pytest.fixture
 def mini_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    from navigator.config import get_settings
+    from navigator.settings import get_settings
 
     monkeypatch.setenv("NAVIGATOR_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("NAVIGATOR_SEED_FILE", str(MINI_SEED))

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from navigator.eligibility import Context, decide, describe_window
-from navigator.models import Eligibility, Family, GpList, Map
-from navigator.postcodes import PostcodeTable, locate
+from navigator.core.eligibility import Context, decide
+from navigator.core.geography import PostcodeTable, locate
+from navigator.core.models import Eligibility, Family, GpList, Map
+from navigator.core.wording import describe_window
 
 BSB = "BD3 9AB"  # Bowling and Barkerend ward
 KEIGHLEY = "BD21 1AA"  # Keighley Central ward: in the district, not BSB

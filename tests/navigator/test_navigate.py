@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from navigator.errors import UnknownNeed, UnknownService
-from navigator.graph import ReferralGraph
-from navigator.models import Eligibility, Family, Map
-from navigator.navigate import NavigateResult, navigate
-from navigator.postcodes import PostcodeTable, locate
+from navigator.core.errors import UnknownNeed, UnknownService
+from navigator.core.geography import PostcodeTable, locate
+from navigator.core.graph import ReferralGraph
+from navigator.core.models import Eligibility, Family, Map
+from navigator.core.navigate import NavigateResult, navigate
 
 
 def run(m: Map, table: PostcodeTable, day: str = "2021-06-01", **kw: Any) -> NavigateResult:

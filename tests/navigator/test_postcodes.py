@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from navigator.errors import InvalidPostcode
-from navigator.models import Map
-from navigator.postcodes import PostcodeTable, locate, normalise
+from navigator.core.errors import InvalidPostcode
+from navigator.core.geography import PostcodeTable, locate, normalise
+from navigator.core.models import Map
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,10 @@ import pytest
 import yaml
 from sqlmodel import Session
 
-from navigator import store
-from navigator.models import Map, RuleKind
-from navigator.seed import SeedError, dump_yaml, load_seed, map_to_data, seed_database
+from navigator.core.models import Map, RuleKind
+from navigator.core.seedfile import SeedError, dump_yaml, load_seed, map_to_data
+from navigator.db import store
+from navigator.db.seeding import seed_database
 from tests.conftest import MINI_SEED
 
 REQUIRED_SERVICES = {

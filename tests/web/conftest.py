@@ -19,7 +19,7 @@ from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-unt
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from api.main import create_app
-from navigator.config import Settings
+from navigator.settings import Settings
 from tests.conftest import need_tool
 
 CHROMIUM = "/usr/bin/chromium"

@@ -12,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from navigator import store
-from navigator.config import Settings
+from navigator.db import store
+from navigator.settings import Settings
 from tests.conftest import MINI_SEED
 
 

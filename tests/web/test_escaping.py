@@ -13,7 +13,7 @@ import yaml
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from navigator.config import Settings
+from navigator.settings import Settings
 from tests.conftest import MINI_SEED
 from tests.web.dom import parse
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from pyvis.network import Network
 
-from navigator.models import EdgeKind, Map, Ring
+from navigator.core.models import EdgeKind, Map, Ring
 from web.mapview import (
     EDGE_STYLE,
     RING_COLOUR,

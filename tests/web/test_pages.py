@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from navigator.models import Map
+from navigator.core.models import Map
 from tests.web.dom import Node, parse
 
 REFUGE_ADDRESS = "Confidential refuge address held by Staying Put"

@@ -13,10 +13,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from navigator.errors import InvalidPostcode
-from navigator.models import Area
-
-POSTCODE_DIR = Path(__file__).resolve().parent.parent / "seed" / "postcodes"
+from navigator.core.errors import InvalidPostcode
+from navigator.core.models import Area
 
 # The Royal Mail pattern: outward code (area, district, optional letter) + inward code.
 _POSTCODE = re.compile(r"^(GIR0AA|[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][ABD-HJLNP-UW-Z]{2})$")
@@ -57,7 +55,7 @@ class PostcodeTable:
     ward_names: dict[str, str]
 
     @classmethod
-    def load(cls, folder: Path = POSTCODE_DIR) -> PostcodeTable:
+    def load(cls, folder: Path) -> PostcodeTable:
         def names(file: str, key: str) -> dict[str, str]:
             with (folder / file).open(newline="", encoding="utf-8") as fh:
                 return {row[key]: row["name"] for row in csv.DictReader(fh)}

@@ -8,8 +8,10 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from navigator.postcodes import POSTCODE_DIR
-from navigator.seed import DEFAULT_SEED
+# The repository's (or the image's) seed folder: the map and the postcode table.
+SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
+DEFAULT_SEED = SEED_DIR / "services.yaml"
+POSTCODE_DIR = SEED_DIR / "postcodes"
 
 
 class Settings(BaseSettings):

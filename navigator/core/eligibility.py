@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from navigator.models import (
+from navigator.core.geography import Location
+from navigator.core.models import (
     Area,
-    Dated,
     Decision,
     Eligibility,
     Family,
@@ -22,47 +22,7 @@ from navigator.models import (
     Service,
     Stage,
 )
-from navigator.postcodes import Location
-
-ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}
-
-
-def when(day: dt.date) -> str:
-    """'12 June 2018'."""
-    return f"{day.day} {day:%B %Y}"
-
-
-def months(n: int) -> str:
-    return f"{n} month" if n == 1 else f"{n} months"
-
-
-def age_start(lo: int | None) -> str:
-    if lo is None or lo <= -9:
-        return "pregnancy"
-    if lo < 0:
-        return f"the last {months(-lo)} of pregnancy"
-    return "birth" if lo == 0 else months(lo)
-
-
-def ordinal(n: int) -> str:
-    if n in ORDINALS:
-        return ORDINALS[n]
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-def age_end(hi: int) -> str:
-    """Limits are exclusive: 12 means 'until the first birthday'."""
-    if hi <= 0:
-        return "the birth"
-    years, rest = divmod(hi, 12)
-    return f"the {ordinal(years)} birthday" if rest == 0 else months(hi)
-
-
-def describe_window(lo: int | None, hi: int | None) -> str:
-    if hi is None:
-        return f"from {age_start(lo)}, with no upper age limit"
-    return f"{age_start(lo)} to {age_end(hi)}"
+from navigator.core.wording import age_end, age_start, describe_window, months, when
 
 
 @dataclass(frozen=True)
@@ -258,56 +218,3 @@ def _decide_rules(service: Service, ctx: Context) -> Decision:
     if not parts:
         return _ok("Open to every family: no age, area or GP rule applies")
     return combine(parts)
-
-
-def period(item: Dated) -> str:
-    """'From 1 April 2020 to 31 March 2023', or '' when always in force."""
-    start, end = item.valid_from, item.valid_to
-    if start and end:
-        return f"From {when(start)} to {when(end)}"
-    if start:
-        return f"From {when(start)}"
-    if end:
-        return f"Until {when(end)}"
-    return ""
-
-
-def rule_text(rule: Rule, m: Map) -> str:
-    """What one rule asks, in plain words; an any_of rule is 'One of:' before its parts."""
-    match rule.kind:
-        case RuleKind.age:
-            return "Child's age: " + describe_window(rule.min_months, rule.max_months)
-        case RuleKind.area:
-            area = next((a for a in m.areas if a.id == rule.area), None)
-            return f"Lives in the {area.name if area else rule.area}"
-        case RuleKind.gp_list:
-            gp = next((g for g in m.gp_lists if g.id == rule.gp_list), None)
-            return f"Registered with one of the {gp.name if gp else rule.gp_list}"
-        case RuleKind.criterion:
-            return f"To confirm with the family: {rule.text}"
-        case RuleKind.any_of:
-            return "One of:"
-
-
-def describe_rule(rule: Rule, m: Map, *, dates: bool = True) -> str:
-    """A rule on one line, with its dates and '(inferred)' where it is not confirmed."""
-    text = rule_text(rule, m)
-    if rule.rules:
-        text += " " + "; or ".join(describe_rule(r, m) for r in rule.rules)
-    if dates and (when_in_force := period(rule)):
-        text += f" ({when_in_force[0].lower()}{when_in_force[1:]})"
-    if rule.status.value == "inferred":
-        text += " (inferred)"
-    return text
-
-
-def eligibility_in_words(service: Service, m: Map, *, day: dt.date | None = None) -> list[str]:
-    """The age window and the rules (those in force on `day`, or all with their dates)."""
-    lines = []
-    if service.min_age_months is not None or service.max_age_months is not None:
-        window = describe_window(service.min_age_months, service.max_age_months)
-        lines.append(f"Ages: {window}")
-    for rule in service.rules:
-        if day is None or rule.active_on(day):
-            lines.append(describe_rule(rule, m, dates=day is None))
-    return lines or ["Open to every family: no age, area or GP rule applies"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from navigator.models import Service
+from navigator.core.models import Service
 
 # UK phone numbers as the seed writes them: 01274 433999, 0808 2800 999, 999.
 _PHONE = re.compile(r"\b(0\d{2,4}[ \d]{6,9}\d|999)\b")

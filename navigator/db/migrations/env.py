@@ -1,6 +1,6 @@
 """Alembic's environment: the target schema is the store's SQLModel tables.
 
-Run programmatically by `navigator.migrations.upgrade` (which hands over a connection), or by the
+Run programmatically by `navigator.db.migrations.upgrade` (which hands over a connection), or by the
 `alembic` command from the repository root (alembic.ini), which reads the database URL from
 NAVIGATOR_* settings like every other entry point.
 """
@@ -13,8 +13,8 @@ from alembic import context
 from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
-from navigator import store
-from navigator.config import get_settings
+from navigator.db import store
+from navigator.settings import get_settings
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -5,8 +5,8 @@ Pure: it reads ids from a Map or from the store's id sets, and raises errors nam
 
 from __future__ import annotations
 
-from navigator.errors import InvalidEdit, UnknownArea, UnknownGpList, UnknownNeed
-from navigator.models import Edge, Map, Rule, RuleKind, Service
+from navigator.core.errors import InvalidEdit, UnknownArea, UnknownGpList, UnknownNeed
+from navigator.core.models import Edge, Map, Rule, RuleKind, Service
 
 Refs = dict[str, set[str]]
 

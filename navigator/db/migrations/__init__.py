@@ -22,7 +22,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 from sqlmodel import SQLModel
 
-from navigator import store
+from navigator.db import store
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
 # Revision files are modules mypy and ruff check, so their names must not start with a digit.

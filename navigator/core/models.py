@@ -461,7 +461,7 @@ class Family(BaseModel):
     @field_validator("postcode", mode="after")
     @classmethod
     def _well_formed(cls, value: str) -> str:
-        from navigator.postcodes import normalise  # here: postcodes imports this module
+        from navigator.core.geography import normalise  # here: postcodes imports this module
 
         try:
             return normalise(value)

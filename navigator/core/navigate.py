@@ -8,11 +8,20 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from navigator.eligibility import Context, decide
-from navigator.errors import UnknownNeed, UnknownService
-from navigator.graph import Pathway, ReferralGraph, Step
-from navigator.models import Decision, Eligibility, Family, Level, Map, Route, RouteKind, Service
-from navigator.postcodes import Location
+from navigator.core.eligibility import Context, decide
+from navigator.core.errors import UnknownNeed, UnknownService
+from navigator.core.geography import Location
+from navigator.core.graph import Pathway, ReferralGraph, Step
+from navigator.core.models import (
+    Decision,
+    Eligibility,
+    Family,
+    Level,
+    Map,
+    Route,
+    RouteKind,
+    Service,
+)
 
 # Weights of the parts of a score; they add up to 1.
 WEIGHTS = {"needs": 0.35, "level": 0.2, "ring": 0.15, "pathway": 0.15, "specificity": 0.15}

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from navigator.analytics import AreaIndex
-from navigator.graph import ReferralGraph
-from navigator.models import Family, Map, Service, dump, public
-from navigator.navigate import NavigateResult, navigate
-from navigator.postcodes import Location, PostcodeTable, locate
+from navigator.core.analytics import AreaIndex
+from navigator.core.geography import Location, PostcodeTable, locate
+from navigator.core.graph import ReferralGraph
+from navigator.core.models import Family, Map, Service, dump, public
+from navigator.core.navigate import NavigateResult, navigate
 
 
 def etag_of(data: Any) -> str:

@@ -14,10 +14,10 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from navigator.eligibility import eligibility_in_words
-from navigator.exports import area_ids, phone_numbers
-from navigator.models import Map, RouteKind, Service
-from navigator.search import search_services
+from navigator.core.exports import area_ids, phone_numbers
+from navigator.core.models import Map, RouteKind, Service
+from navigator.core.search import search_services
+from navigator.core.wording import eligibility_in_words
 
 # Fixed for good: changing it would change every id other systems hold for our services.
 NAMESPACE = uuid.UUID("0b5e7d2c-6a1f-5c3e-9d84-2f6b1e0a7c35")

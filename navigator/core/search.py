@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rapidfuzz import fuzz, process, utils
 
-from navigator.models import Service
+from navigator.core.models import Service
 
 # WRatio scores 0-100; below this a match is more likely noise than a typo.
 MIN_SCORE = 80

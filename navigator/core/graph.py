@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from navigator.models import EdgeKind, Map
+from navigator.core.models import EdgeKind, Map
 
 # Consultation and formal referral are the routes practitioners act on; a signpost leaves the
 # family to make the call, so it costs more and is taken only when nothing firmer exists.

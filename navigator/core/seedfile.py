@@ -11,12 +11,9 @@ from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Engine
-from sqlmodel import Session
 
-from navigator import store
-from navigator.errors import NavigatorError
-from navigator.models import (
+from navigator.core.errors import NavigatorError
+from navigator.core.models import (
     Area,
     Edge,
     GpList,
@@ -30,10 +27,7 @@ from navigator.models import (
     dump,
     public,
 )
-from navigator.validation import check_edge, check_service
-
-SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
-DEFAULT_SEED = SEED_DIR / "services.yaml"
+from navigator.core.validation import check_edge, check_service
 
 SECTIONS = ("meta", "levels", "rings", "needs", "areas", "gp_lists", "lmm", "services", "edges")
 
@@ -143,7 +137,7 @@ def parse_map(data: Any, *, file: str = "<seed>") -> Map:
     )
 
 
-def load_seed(path: Path = DEFAULT_SEED) -> Map:
+def load_seed(path: Path) -> Map:
     """Read and validate a seed file; raises SeedError naming file, entry and field."""
     file = str(path)
     try:
@@ -182,25 +176,3 @@ def map_to_data(m: Map) -> dict[str, Any]:
 def dump_yaml(m: Map) -> str:
     """The map as YAML; deterministic, so export -> seed -> export is byte-identical."""
     return yaml.safe_dump(map_to_data(m), sort_keys=False, allow_unicode=True, width=100)
-
-
-def seed_database(engine: Engine, path: Path = DEFAULT_SEED) -> int:
-    """Validate `path`, then replace the stored map with it in one transaction.
-
-    All or nothing: a bad file raises SeedError before the database is touched, and a failed
-    write rolls back. Returns the new map version.
-    """
-    m = load_seed(path)
-    with Session(engine) as session:
-        version = store.replace_map(session, m)
-        session.commit()
-    return version
-
-
-def ensure_seeded(engine: Engine, path: Path = DEFAULT_SEED) -> bool:
-    """Load the seed when the database holds no map yet; True when it did."""
-    with Session(engine) as session:
-        if not store.is_empty(session):
-            return False
-    seed_database(engine, path)
-    return True

@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from navigator.eligibility import eligibility_in_words
-from navigator.exports import area_ids, phone_numbers
-from navigator.models import Map, RouteKind, Service
+from navigator.core.exports import area_ids, phone_numbers
+from navigator.core.models import Map, RouteKind, Service
+from navigator.core.wording import eligibility_in_words
 
 BASE = "https://navigator.bradford.nhs.example/fhir"
 NEEDS_SYSTEM = f"{BASE}/CodeSystem/needs"

@@ -18,8 +18,7 @@ from sqlalchemy import JSON, Engine, event, func
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Field, Session, SQLModel, col, create_engine, delete, select
 
-from navigator import keys
-from navigator.models import (
+from navigator.core.models import (
     Area,
     Edge,
     GpList,
@@ -35,6 +34,7 @@ from navigator.models import (
     Source,
     dump,
 )
+from navigator.db import keys
 
 # --- tables -----------------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 or duplicate, and which services hold the referral network together, as of any date.
 
 Plain objects in, pydantic results out. Who a service takes is decided by
-`navigator.eligibility`, never re-implemented here.
+`navigator.core.eligibility`, never re-implemented here.
 
 Geography is counted in unit postcodes, never guessed from a district. The universe is the
 postcodes of the `bradford-district` and `bdc-nhs` areas (Bradford, plus the old Craven
@@ -24,10 +24,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from navigator.eligibility import Context, decide
-from navigator.errors import UnknownNeed, UnknownService
-from navigator.graph import ReferralGraph
-from navigator.models import (
+from navigator.core.eligibility import Context, decide
+from navigator.core.errors import UnknownNeed, UnknownService
+from navigator.core.geography import Location, PostcodeTable, district, in_area
+from navigator.core.graph import ReferralGraph
+from navigator.core.models import (
     MAX_AGE_MONTHS,
     MIN_AGE_MONTHS,
     Area,
@@ -42,8 +43,7 @@ from navigator.models import (
     Service,
     Stage,
 )
-from navigator.postcodes import Location, PostcodeTable, district, in_area
-from navigator.validation import check_service, references
+from navigator.core.validation import check_service, references
 
 UNIVERSE_AREAS = ("bradford-district", "bdc-nhs")
 DISTRICT_AREA = "bradford-district"
@@ -1094,7 +1094,7 @@ def network(
 
     `universal` defaults to those of UNIVERSAL_SERVICES the map holds; ids given must exist.
     """
-    import networkx as nx  # lazily, as in navigator.graph: start-up stays fast
+    import networkx as nx  # lazily, as in navigator.core.graph: start-up stays fast
 
     if universal is None:
         universal = [sid for sid in UNIVERSAL_SERVICES if map.service(sid) is not None]

@@ -10,9 +10,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from navigator import store
-from navigator.postcodes import PostcodeTable
-from navigator.snapshot import Snapshot
+from navigator.core.geography import PostcodeTable
+from navigator.core.snapshot import Snapshot
+from navigator.db import store
 
 
 class MapHolder:

@@ -13,17 +13,17 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from navigator import store
-from navigator.errors import (
+from navigator.core.errors import (
     AlreadyExists,
     InvalidEdit,
     NotFound,
     PreconditionFailed,
     PreconditionRequired,
 )
-from navigator.models import Edge, GpList, Service, dump, public
-from navigator.snapshot import etag_of, service_etag
-from navigator.validation import check_edge, check_service
+from navigator.core.models import Edge, GpList, Service, dump, public
+from navigator.core.snapshot import etag_of, service_etag
+from navigator.core.validation import check_edge, check_service
+from navigator.db import store
 
 
 def edge_etag(edge_id: int, edge: Edge) -> str:

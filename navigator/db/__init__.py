@@ -1,0 +1,1 @@
+"""Persistence: tables, migrations, the one write path, seed loading and start-up."""
