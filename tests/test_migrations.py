@@ -13,8 +13,7 @@ from typer.testing import CliRunner
 from navigator.cli import app
 from navigator.db import migrations, store
 from navigator.db.seeding import seed_database
-from navigator.settings import get_settings
-from tests.conftest import MINI_SEED
+from navigator.settings import DEFAULT_SEED, get_settings
 
 
 @pytest.fixture
@@ -71,33 +70,24 @@ def test_downgrade_to_nothing_and_back(engine: Engine) -> None:
     assert migrations.schema_diffs(engine) == []
 
 
-def test_a_database_made_by_create_tables_is_adopted_with_its_data(engine: Engine) -> None:
-    store.create_tables(engine)
-    seed_database(engine, MINI_SEED)
-    assert migrations.upgrade(engine) is migrations.Outcome.stamped
-    assert migrations.current_revision(engine) == migrations.head()
+def test_a_map_stored_before_policy_was_data_gains_it(engine: Engine) -> None:
+    """0002 adds LMM's offer table and the policy to a map stored at 0001, as they were."""
+    migrations.upgrade(engine)
+    seed_database(engine, DEFAULT_SEED)
     with Session(engine) as s:
-        assert store.map_version(s) == 1
-        assert len(store.load_map(s).services) == 4
-    assert migrations.upgrade(engine) is migrations.Outcome.current
-
-
-def test_an_older_create_tables_database_gets_the_newer_tables(engine: Engine) -> None:
-    store.create_tables(engine)
+        expected = store.load_map(s)
+    cfg = migrations.alembic_config()
     with engine.begin() as conn:
-        conn.execute(text("DROP TABLE api_key"))
-    assert migrations.upgrade(engine) is migrations.Outcome.stamped
-    assert "api_key" in _tables(engine)
-    assert migrations.schema_diffs(engine) == []
-
-
-def test_an_unversioned_database_unlike_the_models_is_refused(engine: Engine) -> None:
-    store.create_tables(engine)
-    with engine.begin() as conn:
-        conn.execute(text("ALTER TABLE service ADD COLUMN colour VARCHAR(20)"))
-    with pytest.raises(migrations.SchemaMismatch, match="colour"):
-        migrations.upgrade(engine)
-    assert migrations.current_revision(engine) is None
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0001")
+    with engine.connect() as conn:
+        rows = dict(conn.execute(text("SELECT key, value FROM setting")).all())
+    assert "policy" not in rows
+    assert '"drop-in"' in str(rows["lmm"])
+    assert "offer_by_level" not in str(rows["lmm"])
+    assert migrations.upgrade(engine) is migrations.Outcome.upgraded
+    with Session(engine) as s:
+        assert store.load_map(s) == expected
 
 
 def test_db_upgrade_command(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -26,7 +26,6 @@ router = APIRouter(include_in_schema=False)
 # layout test in tests/web/test_pages.py pins them, so its owner adds both together.
 MATRIX_SERVICES = 12
 TOP_PAIRS = 20
-DEFAULT_NEED = "parent_infant_relationship"
 WHAT_IF_FIELDS = ["name", "needs", "levels", "min_age_months", "max_age_months", "area"]
 
 
@@ -172,7 +171,7 @@ def _page(
         errors.append(FieldError("need", "Select a need from the list"))
     if level and level not in {lv.value for lv in Level}:
         errors.append(FieldError("level", "Select a level from the list"))
-    chosen_need = need if need in m.need_codes() else DEFAULT_NEED
+    chosen_need = need if need in m.need_codes() else m.policy.analytics.default_need
     if chosen_need not in m.need_codes():
         chosen_need = m.needs[0].code
     chosen_level = Level(level) if level in {lv.value for lv in Level} else Level.universal_plus

@@ -297,8 +297,12 @@ class Tier(Frozen):
     )
 
 
+# Codes of LMM's offer (consultation types, strands) are snake_case like every other code.
+Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
+
+
 class ConsultationType(Frozen):
-    id: Slug
+    id: Code
     name: str
     description: str
     when: str = Field(description="When a practitioner should use it, in plain words")
@@ -318,8 +322,26 @@ class Strand(Frozen):
     description: str
 
 
+class OfferRule(Frozen):
+    """Which of LMM's strands a family at these levels gets, with which options and at which tier.
+
+    `tier` None means the family's own level. `summary` may use {level}: the tier in words.
+    """
+
+    levels: list[Level] = Field(min_length=1)
+    strand: Literal["consultation", "direct_clinical_work"]
+    options: list[Code] = []
+    complex_options: list[Code] = Field(
+        default=[], description="Added when the family has at least `complex_needs` needs"
+    )
+    for_team: list[Code] = []
+    tier: Level | None = None
+    summary: str = Field(min_length=1)
+
+
 class LmmOffer(Frozen):
-    """Little Minds Matter's offer catalogue: strands, consultation types, tiers and training."""
+    """Little Minds Matter's offer catalogue: strands, consultation types, tiers and training,
+    and the policy table that picks the offer for a family's level."""
 
     service_id: Slug
     strands: list[Strand] = Field(min_length=4, max_length=4)
@@ -329,8 +351,37 @@ class LmmOffer(Frozen):
     training_priority_services: list[Slug] = Field(
         default=[], description="Services of the priority workforce for strand 2 training"
     )
+    offer_by_level: list[OfferRule] = Field(min_length=1)
+    complex_needs: int = Field(
+        ge=1, description="A family with this many needs or more is a complex case"
+    )
+    training_text: str = Field(
+        min_length=1,
+        description="Said to the priority workforce; may use {course} and {description}",
+    )
+    not_eligible_text: str = Field(
+        min_length=1, description="When LMM cannot work with the family; may use {reasons}"
+    )
     contact: str | None = None
     sources: list[Source] = []
+
+    @model_validator(mode="after")
+    def _offer_covers_levels(self) -> LmmOffer:
+        covered = [lv for rule in self.offer_by_level for lv in rule.levels]
+        missing = [lv.value for lv in Level if lv not in covered]
+        if missing or len(covered) != len(set(covered)):
+            raise ValueError(
+                f"offer_by_level must name every level once (missing: {missing or 'none'})"
+            )
+        known = {c.id for c in self.consultation_types}
+        for rule in self.offer_by_level:
+            for code in (*rule.options, *rule.complex_options, *rule.for_team):
+                if code not in known:
+                    raise ValueError(f"offer_by_level names unknown consultation type {code!r}")
+        return self
+
+    def offer_rule(self, level: Level) -> OfferRule:
+        return next(r for r in self.offer_by_level if level in r.levels)
 
     def interventions(self, level: Level) -> list[str]:
         """Interventions at a tier, including those of the tiers it builds on, lowest first."""
@@ -361,6 +412,29 @@ class Meta(Frozen):
     last_reviewed: dt.date | None = None
 
 
+class AnalyticsPolicy(Frozen):
+    """Which areas and services the commissioners' analytics start from."""
+
+    universe_areas: list[Slug] = Field(
+        min_length=1, description="Postcodes in any of these areas are the analytics' universe"
+    )
+    district_area: Slug = Field(description="The area whose wards the gaps grid lists")
+    universal_services: list[Slug] = Field(
+        min_length=1, description="Where every family starts: the network's reach is from these"
+    )
+    default_need: NeedCode = Field(description="The need the commissioners' page opens on")
+
+
+class Policy(Frozen):
+    """Bradford's policy choices, as data: consult before refer, and what analytics start from."""
+
+    consult_first_levels: list[Level] = Field(
+        min_length=1,
+        description="At these levels practitioners consult a service before they refer",
+    )
+    analytics: AnalyticsPolicy
+
+
 class Map(Frozen):
     """The whole map: every service ever recorded (with dates), and everything they refer to."""
 
@@ -373,6 +447,7 @@ class Map(Frozen):
     services: list[Service]
     edges: list[Edge]
     lmm: LmmOffer
+    policy: Policy
 
     CACHED: ClassVar[tuple[str, ...]] = (
         "services_by_id",

@@ -25,9 +25,6 @@ from navigator.core.models import (
 
 # Weights of the parts of a score; they add up to 1.
 WEIGHTS = {"needs": 0.35, "level": 0.2, "ring": 0.15, "pathway": 0.15, "specificity": 0.15}
-# A family with this many needs is a complex case: LMM offers ongoing consultation.
-COMPLEX_NEEDS = 3
-LOW_LEVELS = (Level.universal, Level.universal_plus)
 
 
 class RouteOut(BaseModel):
@@ -97,11 +94,12 @@ def validate_request(m: Map, family: Family) -> None:
         )
 
 
-def choose_route(service: Service, level: Level, arrived_by: str | None) -> RouteOut:
-    """Consult before refer at the lower levels; refer first when the need is targeted or more."""
+def choose_route(service: Service, *, consult_first: bool, arrived_by: str | None) -> RouteOut:
+    """Consult before refer where the policy says so (or the pathway arrives by consulting);
+    refer first otherwise."""
     order = (
         [RouteKind.consultation, RouteKind.referral, RouteKind.self_referral]
-        if level in LOW_LEVELS or arrived_by == "consults"
+        if consult_first or arrived_by == "consults"
         else [RouteKind.referral, RouteKind.consultation, RouteKind.self_referral]
     )
     by_kind: dict[RouteKind, Route] = {}
@@ -160,14 +158,14 @@ def _score(
 def lmm_block(
     m: Map, family: Family, lmm: Service, decision: Decision, others: list[Recommendation]
 ) -> LmmBlock:
-    """LMM's answer for this family: consult before refer, the tier, and what else fits."""
+    """LMM's answer for this family, from its policy table: consult or refer, the tier, and
+    what else fits when LMM cannot help."""
     cat = m.lmm
     training = None
     if family.from_service in cat.training_priority_services and cat.training:
         course = cat.training[0]
-        training = (
-            f"Your service is part of LMM's priority workforce: if you have not done "
-            f"{course.name} ({course.description.rstrip('.')}), ask LMM about strand 2 training."
+        training = cat.training_text.format(
+            course=course.name, description=course.description.rstrip(".")
         )
     if decision.status is Eligibility.not_eligible:
         # What else fits: services meeting the needs LMM would have met, best first.
@@ -177,7 +175,7 @@ def lmm_block(
             if r.service_id != cat.service_id and set(r.matched_needs) & set(lmm.needs)
         ][:3]
         names = ", ".join(r.name for r in others if r.service_id in alternatives)
-        summary = "Little Minds Matter cannot work with this family: " + "; ".join(decision.reasons)
+        summary = cat.not_eligible_text.format(reasons="; ".join(decision.reasons))
         summary += f". Consider instead: {names}." if names else "."
         offer = Offer(
             strand="none",
@@ -188,35 +186,20 @@ def lmm_block(
             training=training,
             alternatives=alternatives,
         )
-    elif family.level in LOW_LEVELS:
-        options = ["triage", "drop-in"]
-        if len(family.needs) >= COMPLEX_NEEDS:
-            options.append("ongoing")
-        known = {c.id for c in cat.consultation_types}
-        offer = Offer(
-            strand="consultation",
-            options=[o for o in options if o in known],
-            tier=Level.universal_plus,
-            interventions=cat.interventions(Level.universal_plus),
-            summary=(
-                "Consult before you refer: talk the family through with LMM "
-                "(strand 3 consultation). Universal Plus work may follow if LMM advise it."
-            ),
-            contact=cat.contact,
-            for_team=[c.id for c in cat.consultation_types if c.id == "reflective-discussion"],
-            training=training,
-        )
     else:
+        rule = cat.offer_rule(family.level)
+        tier = rule.tier or family.level
+        options = list(rule.options)
+        if len(family.needs) >= cat.complex_needs:
+            options += rule.complex_options
         offer = Offer(
-            strand="direct_clinical_work",
-            options=[],
-            tier=family.level,
-            interventions=cat.interventions(family.level),
-            summary=(
-                f"Refer for direct clinical work (strand 4) at the "
-                f"{family.level.value.replace('_', ' ')} tier."
-            ),
+            strand=rule.strand,
+            options=options,
+            tier=tier,
+            interventions=cat.interventions(tier),
+            summary=rule.summary.format(level=tier.value.replace("_", " ")),
             contact=cat.contact,
+            for_team=list(rule.for_team),
             training=training,
         )
     return LmmBlock(
@@ -239,6 +222,7 @@ def navigate(
     signatures = map.eligibility_signatures
     ring_fit = _ring_fit([s for s in candidates if s.active_on(as_of)], family.needs)
     source = family.from_service
+    consult_first = family.level in map.policy.consult_first_levels
 
     recommendations: list[Recommendation] = []
     refused: list[NotEligible] = []
@@ -262,7 +246,7 @@ def navigate(
                 service.id,
                 day=as_of,
                 self_referral=service.self_referral,
-                consult_first=family.level in LOW_LEVELS,
+                consult_first=consult_first,
             )
             if source
             else None
@@ -280,7 +264,7 @@ def navigate(
                 matched_needs=matched,
                 reasons=list(decision.reasons),
                 checks=list(decision.checks),
-                route=choose_route(service, family.level, arrived_by),
+                route=choose_route(service, consult_first=consult_first, arrived_by=arrived_by),
                 pathway=path.services if path else [],
                 pathway_steps=list(path.steps) if path else [],
             )

@@ -22,6 +22,7 @@ from navigator.core.models import (
     Map,
     Meta,
     Need,
+    Policy,
     RingInfo,
     Service,
     dump,
@@ -29,7 +30,18 @@ from navigator.core.models import (
 )
 from navigator.core.validation import check_edge, check_service
 
-SECTIONS = ("meta", "levels", "rings", "needs", "areas", "gp_lists", "lmm", "services", "edges")
+SECTIONS = (
+    "meta",
+    "levels",
+    "rings",
+    "needs",
+    "areas",
+    "gp_lists",
+    "lmm",
+    "policy",
+    "services",
+    "edges",
+)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -97,6 +109,7 @@ def parse_map(data: Any, *, file: str = "<seed>") -> Map:
         o for _, o in _entries(GpList, data["gp_lists"], file=file, section="gp_lists", key="id")
     ]
     lmm = _model(LmmOffer, data["lmm"], file=file, entry="lmm")
+    policy = _model(Policy, data["policy"], file=file, entry="policy")
     services = list(_entries(Service, data["services"], file=file, section="services", key="id"))
     edges = list(_entries(Edge, data["edges"], file=file, section="edges", key="__none__"))
 
@@ -124,6 +137,7 @@ def parse_map(data: Any, *, file: str = "<seed>") -> Map:
                 file, "lmm", f"training_priority_services[{i}]", f"unknown service {sid!r}"
             )
 
+    _check_policy(policy, refs, file=file)
     return Map(
         meta=meta,
         levels=levels,
@@ -134,7 +148,28 @@ def parse_map(data: Any, *, file: str = "<seed>") -> Map:
         services=[s for _, s in services],
         edges=[e for _, e in edges],
         lmm=lmm,
+        policy=policy,
     )
+
+
+def _check_policy(policy: Policy, refs: dict[str, set[str]], *, file: str) -> None:
+    """The areas, services and need the policy names must exist."""
+    rules = policy.analytics
+    named = [
+        *(
+            (f"analytics.universe_areas[{i}]", "areas", a)
+            for i, a in enumerate(rules.universe_areas)
+        ),
+        ("analytics.district_area", "areas", rules.district_area),
+        *(
+            (f"analytics.universal_services[{i}]", "services", s)
+            for i, s in enumerate(rules.universal_services)
+        ),
+        ("analytics.default_need", "needs", rules.default_need),
+    ]
+    for field, kind, ident in named:
+        if ident not in refs[kind]:
+            raise SeedError(file, "policy", field, f"unknown {kind[:-1]} {ident!r}")
 
 
 def load_seed(path: Path) -> Map:
@@ -168,6 +203,7 @@ def map_to_data(m: Map) -> dict[str, Any]:
         "areas": [dump(x) for x in m.areas],
         "gp_lists": [dump(x) for x in m.gp_lists],
         "lmm": dump(m.lmm),
+        "policy": dump(m.policy),
         "services": [dump(public(x)) for x in m.services],
         "edges": [dump(x) for x in m.edges],
     }

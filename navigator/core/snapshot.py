@@ -44,7 +44,7 @@ class Snapshot:
     @cached_property
     def area_index(self) -> AreaIndex:
         """Postcode bitsets per area and per district ward, for the commissioners' analytics."""
-        return AreaIndex.build(areas=self.map.areas, postcodes=self.postcodes)
+        return AreaIndex.build(map=self.map, postcodes=self.postcodes)
 
     def navigate(self, family: Family, as_of: dt.date) -> NavigateResult:
         return navigate(

@@ -27,6 +27,7 @@ from navigator.core.models import (
     Map,
     Meta,
     Need,
+    Policy,
     RingInfo,
     Route,
     Rule,
@@ -358,6 +359,7 @@ def load_map(session: Session) -> Map:
         levels=[LevelInfo.model_validate(x) for x in _setting(session, "levels")],
         rings=[RingInfo.model_validate(x) for x in _setting(session, "rings")],
         lmm=LmmOffer.model_validate(_setting(session, "lmm")),
+        policy=Policy.model_validate(_setting(session, "policy")),
         needs=[Need.model_validate(r.model_dump(exclude={"position"})) for r in ordered(NeedRow)],
         areas=[Area.model_validate(r.model_dump(exclude={"position"})) for r in ordered(AreaRow)],
         gp_lists=[
@@ -443,6 +445,7 @@ def replace_map(session: Session, m: Map) -> int:
         ("levels", [dump(x) for x in m.levels]),
         ("rings", [dump(x) for x in m.rings]),
         ("lmm", dump(m.lmm)),
+        ("policy", dump(m.policy)),
     ):
         session.merge(SettingRow(key=key, value=value))
     for i, need in enumerate(m.needs):

@@ -150,7 +150,7 @@ def test_consult_versus_refer_by_level(
     if level == "specialist":
         assert any("child" in i.lower() and "parent" in i.lower() for i in offer["interventions"])
     if strand == "consultation":
-        assert {"triage", "drop-in"} <= set(offer["options"])
+        assert {"triage", "drop_in"} <= set(offer["options"])
 
 
 def test_pathway_from_health_visiting(seed_client: TestClient) -> None:

@@ -61,12 +61,12 @@ def service(**kw: Any) -> Service:
 
 @pytest.fixture(scope="module")
 def mini_index(mini_map: Map, postcodes: PostcodeTable) -> AreaIndex:
-    return AreaIndex.build(areas=mini_map.areas, postcodes=postcodes)
+    return AreaIndex.build(map=mini_map, postcodes=postcodes)
 
 
 @pytest.fixture(scope="module")
 def seed_index(seed_map: Map, postcodes: PostcodeTable) -> AreaIndex:
-    return AreaIndex.build(areas=seed_map.areas, postcodes=postcodes)
+    return AreaIndex.build(map=seed_map, postcodes=postcodes)
 
 
 def cell(result: analytics.GapsResult, ward: str, band: AgeBand) -> analytics.GapCell:
@@ -165,7 +165,7 @@ def seed_postcode_sets(
     seed_map: Map, postcodes: PostcodeTable
 ) -> tuple[set[str], dict[str, set[str]]]:
     """The universe and each area as plain sets of postcode strings."""
-    universe_areas = [a for a in seed_map.areas if a.id in analytics.UNIVERSE_AREAS]
+    universe_areas = [a for a in seed_map.areas if a.id in seed_map.policy.analytics.universe_areas]
 
     def inside(a: Area, pc: str) -> bool:
         lad, ward = postcodes.units[pc]
@@ -430,7 +430,7 @@ def test_a_ward_split_by_an_area_is_a_check(mini_map: Map, postcodes: PostcodeTa
             ],
         }
     )
-    index = AreaIndex.build(areas=m.areas, postcodes=postcodes)
+    index = AreaIndex.build(map=m, postcodes=postcodes)
     city = next(w for w in index.wards if w.code == CITY)
     assert "bd1" in city.partial_areas
     result = analytics.gaps(map=m, index=index, need="housing", as_of=day("2025-01-01"))

@@ -31,7 +31,6 @@ from navigator.core.graph import ReferralGraph
 from navigator.core.models import (
     MAX_AGE_MONTHS,
     MIN_AGE_MONTHS,
-    Area,
     EdgeKind,
     Eligibility,
     Family,
@@ -44,10 +43,6 @@ from navigator.core.models import (
     Stage,
 )
 from navigator.core.validation import check_service, references
-
-UNIVERSE_AREAS = ("bradford-district", "bdc-nhs")
-DISTRICT_AREA = "bradford-district"
-UNIVERSAL_SERVICES = ("health-visiting", "midwifery", "family-hubs")
 
 # Weights of the parts of an overlap score; they add up to 1. Needs weigh most: two services
 # for the same families but different concerns complement each other rather than compete.
@@ -114,11 +109,13 @@ class AreaIndex:
     def build(
         cls,
         *,
-        areas: Sequence[Area],
+        map: Map,
         postcodes: PostcodeTable,
-        universe_areas: Sequence[str] = UNIVERSE_AREAS,
-        district_area: str = DISTRICT_AREA,
     ) -> AreaIndex:
+        """Over the areas the map's analytics policy names as the universe and the district."""
+        areas = map.areas
+        universe_areas = map.policy.analytics.universe_areas
+        district_area = map.policy.analytics.district_area
         by_id = {a.id: a for a in areas}
         bounds = [by_id[a] for a in universe_areas if a in by_id]
         memo: dict[tuple[str, str, str], tuple[str, ...]] = {}
@@ -1092,12 +1089,12 @@ def network(
     """Degrees, betweenness, reach from the universal services, and single points of failure
     of the referral graph of `as_of` (refers, consults and signposts edges alike).
 
-    `universal` defaults to those of UNIVERSAL_SERVICES the map holds; ids given must exist.
+    `universal` defaults to the policy's universal services; ids given must exist.
     """
     import networkx as nx  # lazily, as in navigator.core.graph: start-up stays fast
 
     if universal is None:
-        universal = [sid for sid in UNIVERSAL_SERVICES if map.service(sid) is not None]
+        universal = map.policy.analytics.universal_services
     for i, sid in enumerate(universal):
         if map.service(sid) is None:
             raise UnknownService(f"{sid!r} is not a known service id", loc=("universal", i))

@@ -1,8 +1,7 @@
 """Schema migrations (Alembic), run from code so they work from an installed package.
 
-`upgrade` brings any database to the newest schema: it creates an empty one, migrates an older
-one, and adopts one made by `store.create_tables` before migrations existed (it has the tables but
-no alembic_version) by stamping it. `exclusive` makes replicas that start together take turns.
+`upgrade` brings any database to the newest schema: it creates an empty one and migrates an older
+one. `exclusive` makes replicas that start together take turns.
 """
 
 from __future__ import annotations
@@ -19,10 +18,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
-
-from navigator.db import store
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
 # Revision files are modules mypy and ruff check, so their names must not start with a digit.
@@ -35,11 +32,6 @@ class Outcome(StrEnum):
     created = "created"  # an empty database got the whole schema
     upgraded = "upgraded"  # older revisions were applied
     current = "current"  # already at the newest revision
-    stamped = "stamped"  # tables made by create_tables, adopted as the newest revision
-
-
-class SchemaMismatch(RuntimeError):
-    """A database without migration history whose tables differ from the models."""
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -75,23 +67,7 @@ def schema_diffs(engine: Engine) -> list[Any]:
 def upgrade(engine: Engine) -> Outcome:
     """Bring the database to the newest schema (run it under `exclusive`)."""
     cfg = alembic_config()
-    with engine.connect() as conn:
-        before = MigrationContext.configure(conn).get_current_revision()
-        ours = set(inspect(conn).get_table_names()) & set(SQLModel.metadata.tables)
-    if before is None and ours:
-        # Made by create_tables: add tables (and triggers) newer than it, then check the rest
-        # matches before trusting it as the newest revision.
-        store.create_tables(engine)
-        diffs = schema_diffs(engine)
-        if diffs:
-            raise SchemaMismatch(
-                "the database has tables but no migration history, and they differ from the "
-                f"models, so it cannot be adopted automatically: {diffs}"
-            )
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.stamp(cfg, "head")
-        return Outcome.stamped
+    before = current_revision(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
