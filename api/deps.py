@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from navigator.core.snapshot import Snapshot
 from navigator.db.holder import MapHolder
+from navigator.db.writes import MapWriter
 from navigator.settings import Settings
 
 
@@ -51,3 +52,12 @@ def get_engine(request: Request) -> Engine:
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+def get_writer(request: Request) -> MapWriter:
+    """The one write path, telling this process's map holder after each change commits."""
+    maps: MapHolder = request.app.state.maps
+    return MapWriter(request.app.state.engine, on_change=maps.expire)
+
+
+WriterDep = Annotated[MapWriter, Depends(get_writer)]

@@ -28,7 +28,7 @@ from api.routes import (
 )
 from navigator.core.geography import PostcodeTable
 from navigator.db import migrations, store
-from navigator.db.holder import ExpireOnWrite, MapHolder
+from navigator.db.holder import MapHolder
 from navigator.db.seeding import ensure_seeded
 from navigator.settings import Settings, get_settings
 from web import commission as commission_pages
@@ -94,7 +94,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["ETag", "Location"],
         )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(ExpireOnWrite)
     app.add_exception_handler(RequestValidationError, validation_error)
     errors.install(app)
     for router in (

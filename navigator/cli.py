@@ -18,9 +18,9 @@ from rich.markup import escape
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from navigator.core.errors import NavigatorError
+from navigator.core.errors import AlreadyExists, InvalidEdit, NavigatorError, NotFound
 from navigator.core.exports import fhir, oruk
-from navigator.core.models import Family, GpList, Level, Stage
+from navigator.core.models import Family, Level, Stage
 from navigator.core.seedfile import SeedError, dump_yaml
 from navigator.core.wording import when
 from navigator.db import store, writes
@@ -410,20 +410,11 @@ def keys_create(
     name: Annotated[str, typer.Option(help="Who or what holds the key (shown in the audit log)")],
 ) -> None:
     """Make a key. It is printed once, as the last line; only its hash is kept."""
-    with store.writing(_engine()) as session:
-        if any(r.name == name for r in store.list_keys(session)):
-            err.print(f"[red]A key named {escape(name)} exists already[/red]")
-            raise typer.Exit(1)
-        key = store.create_key(session, name=name, role=role.value)
-        store.audit(
-            session,
-            actor=_cli_actor(),
-            action="create",
-            entity="api_key",
-            entity_id=name,
-            before=None,
-            after={"name": name, "role": role.value},
-        )
+    try:
+        _, key = writes.MapWriter(_engine()).create_key(name=name, role=role, actor=_cli_actor())
+    except AlreadyExists:
+        err.print(f"[red]A key named {escape(name)} exists already[/red]")
+        raise typer.Exit(1) from None
     typer.echo(f"Created {role.value} key {name!r}. Keep it safe: it will not be shown again.")
     typer.echo(key)
 
@@ -447,21 +438,11 @@ def keys_list() -> None:
 @keys_app.command("revoke")
 def keys_revoke(ident: Annotated[str, typer.Argument(help="The key's id or name")]) -> None:
     """Revoke a key: it stops working at once."""
-    with store.writing(_engine()) as session:
-        row = store.revoke_key(session, ident)
-        if row is None:
-            err.print(f"[red]No live key {escape(ident)}[/red]")
-            raise typer.Exit(1)
-        name = row.name
-        store.audit(
-            session,
-            actor=_cli_actor(),
-            action="revoke",
-            entity="api_key",
-            entity_id=name,
-            before={"revoked_at": None},
-            after={"revoked_at": str(row.revoked_at)},
-        )
+    try:
+        name = writes.MapWriter(_engine()).revoke_key(ident=ident, actor=_cli_actor()).name
+    except NotFound:
+        err.print(f"[red]No live key {escape(ident)}[/red]")
+        raise typer.Exit(1) from None
     typer.echo(f"Revoked key {name!r}")
 
 
@@ -516,23 +497,22 @@ def gp_lists_load(
     column = next((header.index(n) for n in ("ods_code", "code", "ods") if n in header), None)
     body = rows[1:] if column is not None else rows
     codes = [row[column or 0].strip().upper() for row in body]
-    engine = _engine()
-    with Session(engine) as session:
-        current = store.get_gp_list(session, list_id)
-    if current is None:
-        err.print(f"[red]No GP list {escape(list_id)}[/red]")
-        raise typer.Exit(1)
     try:
-        updated = GpList.model_validate({**current.model_dump(), "practices": codes})
-        writes.save_gp_list(
-            engine, gp=updated, if_match=writes.gp_list_etag(current), actor=_cli_actor()
+        writes.MapWriter(_engine()).update_gp_list(
+            list_id=list_id,
+            changes={"practices": codes},
+            if_match=None,
+            actor=_cli_actor(),
+            force=True,
         )
-    except ValidationError as exc:
-        bad = exc.errors()[0]
-        line = (
-            int(bad["loc"][1]) + 1 + (1 if column is not None else 0) if len(bad["loc"]) > 1 else 0
-        )
-        err.print(f"[red]{escape(str(file))}, line {line}:[/red] not an ODS code ({bad['msg']})")
+    except NotFound:
+        err.print(f"[red]No GP list {escape(list_id)}[/red]")
+        raise typer.Exit(1) from None
+    except InvalidEdit as exc:
+        # loc is ("practices", i): line i of the codes, after any header.
+        index = exc.loc[1] if len(exc.loc) > 1 and isinstance(exc.loc[1], int) else -1
+        line = index + 1 + (1 if column is not None else 0)
+        err.print(f"[red]{escape(str(file))}, line {line}:[/red] not an ODS code ({exc.message})")
         raise typer.Exit(1) from None
     typer.echo(f"Loaded {len(set(codes))} practices into {list_id!r}")
 

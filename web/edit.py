@@ -19,10 +19,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from api.auth import Actor, key_actor
-from api.deps import EngineDep, MapDep, SessionDep
+from api.deps import MapDep, SessionDep, WriterDep
 from navigator.core.errors import InvalidEdit, NavigatorError, NotFound, PreconditionFailed
 from navigator.core.snapshot import service_etag
-from navigator.db import store, writes
+from navigator.db import store
 from web.templating import NO_STORE, render
 
 router = APIRouter(prefix="/edit", include_in_schema=False)
@@ -205,7 +205,7 @@ def save_service(
     request: Request,
     snap: MapDep,
     session: SessionDep,
-    engine: EngineDep,
+    writer: WriterDep,
     csrf: Annotated[str, Form(max_length=100)],
     etag: Annotated[str, Form(max_length=100)],
     name: Annotated[str, Form(max_length=200)],
@@ -234,8 +234,7 @@ def save_service(
         "sources": sources,
     }
     try:
-        writes.patch_service(
-            engine,
+        writer.patch_service(
             service_id=service_id,
             patch=_patch_from(values),
             if_match=etag,

@@ -9,8 +9,7 @@ from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, Field
 
 from api.auth import AdminDep, EditorDep
-from api.deps import EngineDep, SessionDep
-from navigator.core.errors import AlreadyExists, NotFound
+from api.deps import SessionDep, WriterDep
 from navigator.db import store
 from navigator.db.keys import Role
 
@@ -73,24 +72,9 @@ def list_keys(_: AdminDep, session: SessionDep) -> list[KeyPublic]:
     response_model=KeyCreated,
     responses={**AUTH, 409: {"description": "A key with that name exists"}},
 )
-def create_key(body: KeyCreate, actor: AdminDep, engine: EngineDep) -> KeyCreated:
-    with store.writing(engine) as session:
-        if any(r.name == body.name for r in store.list_keys(session)):
-            raise AlreadyExists(f"A key named {body.name!r} exists", loc=("name",))
-        key = store.create_key(session, name=body.name, role=body.role.value)
-        store.audit(
-            session,
-            actor=actor.name,
-            action="create",
-            entity="api_key",
-            entity_id=body.name,
-            before=None,
-            after={"name": body.name, "role": body.role.value},
-        )
-        session.flush()
-        row = store.find_key(session, key)
-        assert row is not None
-        return KeyCreated(**_key_public(row).model_dump(), key=key)
+def create_key(body: KeyCreate, actor: AdminDep, writer: WriterDep) -> KeyCreated:
+    row, key = writer.create_key(name=body.name, role=body.role, actor=actor.name)
+    return KeyCreated(**_key_public(row).model_dump(), key=key)
 
 
 @router.delete(
@@ -99,22 +83,9 @@ def create_key(body: KeyCreate, actor: AdminDep, engine: EngineDep) -> KeyCreate
     responses={**AUTH, 404: {"description": "No such live key"}},
 )
 def revoke_key(
-    key_id: Annotated[int, Path(ge=1, le=2**31 - 1)], actor: AdminDep, engine: EngineDep
+    key_id: Annotated[int, Path(ge=1, le=2**31 - 1)], actor: AdminDep, writer: WriterDep
 ) -> KeyPublic:
-    with store.writing(engine) as session:
-        row = store.revoke_key(session, str(key_id))
-        if row is None:
-            raise NotFound(f"No live key with id {key_id}")
-        store.audit(
-            session,
-            actor=actor.name,
-            action="revoke",
-            entity="api_key",
-            entity_id=row.name,
-            before={"revoked_at": None},
-            after={"revoked_at": str(row.revoked_at)},
-        )
-        return _key_public(row)
+    return _key_public(writer.revoke_key(ident=str(key_id), actor=actor.name))
 
 
 @router.get("/audit", response_model=AuditPage, responses=AUTH, summary="Who changed what, when")

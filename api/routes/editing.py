@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Header, Path, Query, Response, status
 from pydantic import BaseModel
 
 from api.auth import EditorDep
-from api.deps import EngineDep, SessionDep
+from api.deps import SessionDep, WriterDep
 from navigator.core.errors import NotFound
 from navigator.core.models import Edge, GpList, OdsCode, Service, public
 from navigator.core.snapshot import service_etag
@@ -48,9 +48,9 @@ def _service_out(response: Response, service: Service) -> Service:
     summary="Add a service",
 )
 def create_service(
-    body: Service, actor: EditorDep, engine: EngineDep, response: Response
+    body: Service, actor: EditorDep, writer: WriterDep, response: Response
 ) -> Service:
-    saved = writes.create_service(engine, service=body, actor=actor.name)
+    saved = writer.create_service(service=body, actor=actor.name)
     response.headers["Location"] = f"/api/v1/services/{saved.id}"
     return _service_out(response, saved)
 
@@ -60,12 +60,12 @@ def replace_service(
     service_id: ServiceId,
     body: Service,
     actor: EditorDep,
-    engine: EngineDep,
+    writer: WriterDep,
     response: Response,
     if_match: IfMatch = None,
 ) -> Service:
-    saved = writes.replace_service(
-        engine, service_id=service_id, service=body, if_match=if_match, actor=actor.name
+    saved = writer.replace_service(
+        service_id=service_id, service=body, if_match=if_match, actor=actor.name
     )
     return _service_out(response, saved)
 
@@ -75,12 +75,12 @@ def patch_service(
     service_id: ServiceId,
     body: Patch,
     actor: EditorDep,
-    engine: EngineDep,
+    writer: WriterDep,
     response: Response,
     if_match: IfMatch = None,
 ) -> Service:
-    saved = writes.patch_service(
-        engine, service_id=service_id, patch=body, if_match=if_match, actor=actor.name
+    saved = writer.patch_service(
+        service_id=service_id, patch=body, if_match=if_match, actor=actor.name
     )
     return _service_out(response, saved)
 
@@ -94,13 +94,12 @@ def patch_service(
 def retire_service(
     service_id: ServiceId,
     actor: EditorDep,
-    engine: EngineDep,
+    writer: WriterDep,
     response: Response,
     on: RetireOn = None,
     if_match: IfMatch = None,
 ) -> Service:
-    saved = writes.retire_service(
-        engine,
+    saved = writer.retire_service(
         service_id=service_id,
         on=on or dt.date.today(),
         if_match=if_match,
@@ -137,8 +136,8 @@ def get_edge(edge_id: EdgeId, session: SessionDep, response: Response) -> EdgePu
 
 
 @router.post("/edges", status_code=201, response_model=EdgePublic, responses=WRITE)
-def create_edge(body: Edge, actor: EditorDep, engine: EngineDep, response: Response) -> EdgePublic:
-    edge_id, edge = writes.create_edge(engine, edge=body, actor=actor.name)
+def create_edge(body: Edge, actor: EditorDep, writer: WriterDep, response: Response) -> EdgePublic:
+    edge_id, edge = writer.create_edge(edge=body, actor=actor.name)
     response.headers["Location"] = f"/api/v1/edges/{edge_id}"
     return _edge_out(response, edge_id, edge)
 
@@ -148,12 +147,12 @@ def replace_edge(
     edge_id: EdgeId,
     body: Edge,
     actor: EditorDep,
-    engine: EngineDep,
+    writer: WriterDep,
     response: Response,
     if_match: IfMatch = None,
 ) -> EdgePublic:
-    new_id, edge = writes.replace_edge(
-        engine, edge_id=edge_id, edge=body, if_match=if_match, actor=actor.name
+    new_id, edge = writer.replace_edge(
+        edge_id=edge_id, edge=body, if_match=if_match, actor=actor.name
     )
     return _edge_out(response, new_id, edge)
 
@@ -163,12 +162,12 @@ def patch_edge(
     edge_id: EdgeId,
     body: Patch,
     actor: EditorDep,
-    engine: EngineDep,
+    writer: WriterDep,
     response: Response,
     if_match: IfMatch = None,
 ) -> EdgePublic:
-    new_id, edge = writes.patch_edge(
-        engine, edge_id=edge_id, patch=body, if_match=if_match, actor=actor.name
+    new_id, edge = writer.patch_edge(
+        edge_id=edge_id, patch=body, if_match=if_match, actor=actor.name
     )
     return _edge_out(response, new_id, edge)
 
@@ -177,13 +176,13 @@ def patch_edge(
 def retire_edge(
     edge_id: EdgeId,
     actor: EditorDep,
-    engine: EngineDep,
+    writer: WriterDep,
     response: Response,
     on: RetireOn = None,
     if_match: IfMatch = None,
 ) -> EdgePublic:
-    new_id, edge = writes.retire_edge(
-        engine, edge_id=edge_id, on=on or dt.date.today(), if_match=if_match, actor=actor.name
+    new_id, edge = writer.retire_edge(
+        edge_id=edge_id, on=on or dt.date.today(), if_match=if_match, actor=actor.name
     )
     return _edge_out(response, new_id, edge)
 
@@ -223,8 +222,8 @@ def get_gp_list(
 
 
 @router.post("/gp-lists", status_code=201, response_model=GpList, responses=WRITE)
-def create_gp_list(body: GpList, actor: EditorDep, engine: EngineDep, response: Response) -> GpList:
-    saved = writes.save_gp_list(engine, gp=body, if_match=None, actor=actor.name, create=True)
+def create_gp_list(body: GpList, actor: EditorDep, writer: WriterDep, response: Response) -> GpList:
+    saved = writer.create_gp_list(gp=body, actor=actor.name)
     response.headers["Location"] = f"/api/v1/gp-lists/{saved.id}"
     return _gp_out(response, saved)
 
@@ -234,16 +233,12 @@ def replace_gp_list(
     list_id: Annotated[str, Path(max_length=80)],
     body: GpListUpdate,
     actor: EditorDep,
-    engine: EngineDep,
-    session: SessionDep,
+    writer: WriterDep,
     response: Response,
     if_match: IfMatch = None,
 ) -> GpList:
-    current = store.get_gp_list(session, list_id)
-    if current is None:
-        raise NotFound(f"No GP list with id {list_id!r}")
-    changes = {k: v for k, v in body.model_dump().items() if v is not None}
-    saved = writes.save_gp_list(
-        engine, gp=current.model_copy(update=changes), if_match=if_match, actor=actor.name
+    changes = body.model_dump(exclude_none=True)
+    saved = writer.update_gp_list(
+        list_id=list_id, changes=changes, if_match=if_match, actor=actor.name
     )
     return _gp_out(response, saved)

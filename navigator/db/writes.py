@@ -1,12 +1,17 @@
-"""Keeping the map true: validated, ETag-guarded, audited edits, each all or nothing.
+"""The one write path: every change to the map, its GP lists and the API keys goes through here.
 
-Every edit runs in one write transaction (store.writing) that checks the ETag, writes, records
-the audit entry and bumps the map version together, so no edit is lost and none half-written.
+Each change runs in one write transaction (store.writing) that validates, checks the ETag, writes,
+records the audit entry and bumps the map version together, so no edit is lost and none is
+half-written. After it commits, the writer tells this process's map holder directly
+(`on_change`), so the next read sees the change; other processes see the new version within
+their check interval. Nothing else ever expires the map: reads never do.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from pydantic import ValidationError
@@ -24,6 +29,7 @@ from navigator.core.models import Edge, GpList, Service, dump, public
 from navigator.core.snapshot import etag_of, service_etag
 from navigator.core.validation import check_edge, check_service
 from navigator.db import store
+from navigator.db.keys import Role
 
 
 def edge_etag(edge_id: int, edge: Edge) -> str:
@@ -44,7 +50,7 @@ def _match(if_match: str | None, current: str) -> None:
         )
 
 
-def _validated(model: type[Service] | type[Edge], data: dict[str, Any]) -> Any:
+def _validated(model: type[Service] | type[Edge] | type[GpList], data: dict[str, Any]) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -65,7 +71,241 @@ def merge_patch(target: Any, patch: Any) -> Any:
     return out
 
 
-# --- services ---------------------------------------------------------------------------------
+class MapWriter:
+    """Validated, ETag-guarded, audited changes, each all or nothing."""
+
+    def __init__(self, engine: Engine, *, on_change: Callable[[], None] | None = None) -> None:
+        self.engine = engine
+        self.on_change = on_change
+
+    @contextmanager
+    def _map_change(self) -> Iterator[Session]:
+        """A write transaction that bumps the map version; the holder hears after commit."""
+        with store.writing(self.engine) as session:
+            yield session
+            store.bump_version(session)
+        if self.on_change is not None:
+            self.on_change()
+
+    # --- services ------------------------------------------------------------------------------
+
+    def _write_service(
+        self, session: Session, *, before: Service | None, after: Service, actor: str, action: str
+    ) -> Service:
+        check_service(after, store.references(session))
+        store.put_service(session, after)
+        store.audit(
+            session,
+            actor=actor,
+            action=action,
+            entity="service",
+            entity_id=after.id,
+            before=dump(public(before)) if before else None,
+            after=dump(public(after)),
+        )
+        return after
+
+    def create_service(self, *, service: Service, actor: str) -> Service:
+        with self._map_change() as session:
+            if store.get_service(session, service.id) is not None:
+                raise AlreadyExists(f"A service with id {service.id!r} exists", loc=("id",))
+            return self._write_service(
+                session, before=None, after=service, actor=actor, action="create"
+            )
+
+    def replace_service(
+        self, *, service_id: str, service: Service, if_match: str | None, actor: str
+    ) -> Service:
+        if service.id != service_id:
+            raise InvalidEdit(f"id must be {service_id!r}, the id in the path", loc=("id",))
+        with self._map_change() as session:
+            before = _current_service(session, service_id)
+            _match(if_match, service_etag(before))
+            if before.confidential_address and service.confidential_address and not service.address:
+                # Clients never see a confidential address, so their PUT cannot carry it: keep it.
+                service = service.model_copy(update={"address": before.address})
+            return self._write_service(
+                session, before=before, after=service, actor=actor, action="replace"
+            )
+
+    def patch_service(
+        self, *, service_id: str, patch: dict[str, Any], if_match: str | None, actor: str
+    ) -> Service:
+        with self._map_change() as session:
+            before = _current_service(session, service_id)
+            _match(if_match, service_etag(before))
+            # The confidential address is never served, so a client cannot patch from it: keep it.
+            data = merge_patch(before.model_dump(mode="json", exclude_defaults=True), patch)
+            after = _validated(Service, data)
+            if after.id != service_id:
+                raise InvalidEdit("id cannot be changed", loc=("id",))
+            return self._write_service(
+                session, before=before, after=after, actor=actor, action="patch"
+            )
+
+    def retire_service(
+        self, *, service_id: str, on: dt.date, if_match: str | None, actor: str
+    ) -> Service:
+        """Stop offering a service from `on`; it stays in the map for "as of" questions before."""
+        with self._map_change() as session:
+            before = _current_service(session, service_id)
+            if if_match is not None:
+                _match(if_match, service_etag(before))
+            after = before.model_copy(update={"valid_to": _last_day(before, on)})
+            return self._write_service(
+                session, before=before, after=after, actor=actor, action="retire"
+            )
+
+    # --- edges ---------------------------------------------------------------------------------
+
+    def _write_edge(
+        self,
+        session: Session,
+        *,
+        edge_id: int | None,
+        before: Edge | None,
+        after: Edge,
+        actor: str,
+        action: str,
+    ) -> tuple[int, Edge]:
+        check_edge(after, store.references(session))
+        new_id = store.put_edge(session, after, edge_id)
+        store.audit(
+            session,
+            actor=actor,
+            action=action,
+            entity="edge",
+            entity_id=str(new_id),
+            before=dump(before) if before else None,
+            after=dump(after),
+        )
+        return new_id, after
+
+    def create_edge(self, *, edge: Edge, actor: str) -> tuple[int, Edge]:
+        with self._map_change() as session:
+            return self._write_edge(
+                session, edge_id=None, before=None, after=edge, actor=actor, action="create"
+            )
+
+    def replace_edge(
+        self, *, edge_id: int, edge: Edge, if_match: str | None, actor: str
+    ) -> tuple[int, Edge]:
+        with self._map_change() as session:
+            before = _current_edge(session, edge_id)
+            _match(if_match, edge_etag(edge_id, before))
+            return self._write_edge(
+                session, edge_id=edge_id, before=before, after=edge, actor=actor, action="replace"
+            )
+
+    def patch_edge(
+        self, *, edge_id: int, patch: dict[str, Any], if_match: str | None, actor: str
+    ) -> tuple[int, Edge]:
+        with self._map_change() as session:
+            before = _current_edge(session, edge_id)
+            _match(if_match, edge_etag(edge_id, before))
+            after = _validated(Edge, merge_patch(before.model_dump(mode="json"), patch))
+            return self._write_edge(
+                session, edge_id=edge_id, before=before, after=after, actor=actor, action="patch"
+            )
+
+    def retire_edge(
+        self, *, edge_id: int, on: dt.date, if_match: str | None, actor: str
+    ) -> tuple[int, Edge]:
+        with self._map_change() as session:
+            before = _current_edge(session, edge_id)
+            if if_match is not None:
+                _match(if_match, edge_etag(edge_id, before))
+            after = before.model_copy(update={"valid_to": _last_day(before, on)})
+            return self._write_edge(
+                session, edge_id=edge_id, before=before, after=after, actor=actor, action="retire"
+            )
+
+    # --- GP lists ------------------------------------------------------------------------------
+
+    def _write_gp_list(
+        self, session: Session, *, before: GpList | None, after: GpList, actor: str
+    ) -> GpList:
+        store.put_gp_list(session, after)
+        store.audit(
+            session,
+            actor=actor,
+            action="replace" if before else "create",
+            entity="gp_list",
+            entity_id=after.id,
+            before=dump(before) if before else None,
+            after=dump(after),
+        )
+        return after
+
+    def create_gp_list(self, *, gp: GpList, actor: str) -> GpList:
+        with self._map_change() as session:
+            if store.get_gp_list(session, gp.id) is not None:
+                raise AlreadyExists(f"A GP list with id {gp.id!r} exists", loc=("id",))
+            return self._write_gp_list(session, before=None, after=gp, actor=actor)
+
+    def update_gp_list(
+        self,
+        *,
+        list_id: str,
+        changes: dict[str, Any],
+        if_match: str | None,
+        actor: str,
+        force: bool = False,
+    ) -> GpList:
+        """Merge `changes` (practices, name, wording) into a GP list, given its current ETag.
+
+        `force` is for the command line, run by whoever holds the server: it needs no ETag.
+        """
+        with self._map_change() as session:
+            before = store.get_gp_list(session, list_id)
+            if before is None:
+                raise NotFound(f"No GP list with id {list_id!r}")
+            if not force:
+                _match(if_match, gp_list_etag(before))
+            after = _validated(GpList, {**before.model_dump(), **changes, "id": list_id})
+            return self._write_gp_list(session, before=before, after=after, actor=actor)
+
+    # --- keys (they do not change the map: no version bump) -----------------------------------
+
+    def create_key(self, *, name: str, role: Role, actor: str) -> tuple[store.ApiKeyRow, str]:
+        """A new key, stored hashed; returns its row and the key itself, shown once."""
+        with store.writing(self.engine) as session:
+            if any(r.name == name for r in store.list_keys(session)):
+                raise AlreadyExists(f"A key named {name!r} exists", loc=("name",))
+            key = store.create_key(session, name=name, role=role.value)
+            store.audit(
+                session,
+                actor=actor,
+                action="create",
+                entity="api_key",
+                entity_id=name,
+                before=None,
+                after={"name": name, "role": role.value},
+            )
+            session.flush()
+            row = store.find_key(session, key)
+            assert row is not None
+            session.expunge(row)
+        return row, key
+
+    def revoke_key(self, *, ident: str, actor: str) -> store.ApiKeyRow:
+        """Revoke a key by id or name: it stops working at once."""
+        with store.writing(self.engine) as session:
+            row = store.revoke_key(session, ident)
+            if row is None:
+                raise NotFound(f"No live key {ident!r}")
+            store.audit(
+                session,
+                actor=actor,
+                action="revoke",
+                entity="api_key",
+                entity_id=row.name,
+                before={"revoked_at": None},
+                after={"revoked_at": str(row.revoked_at)},
+            )
+            session.flush()
+            session.expunge(row)
+        return row
 
 
 def _current_service(session: Session, service_id: str) -> Service:
@@ -75,80 +315,6 @@ def _current_service(session: Session, service_id: str) -> Service:
     return found
 
 
-def _write_service(
-    session: Session, *, before: Service | None, after: Service, actor: str, action: str
-) -> Service:
-    check_service(after, store.references(session))
-    store.put_service(session, after)
-    store.audit(
-        session,
-        actor=actor,
-        action=action,
-        entity="service",
-        entity_id=after.id,
-        before=dump(public(before)) if before else None,
-        after=dump(public(after)),
-    )
-    store.bump_version(session)
-    return after
-
-
-def create_service(engine: Engine, *, service: Service, actor: str) -> Service:
-    with store.writing(engine) as session:
-        if store.get_service(session, service.id) is not None:
-            raise AlreadyExists(f"A service with id {service.id!r} exists", loc=("id",))
-        return _write_service(session, before=None, after=service, actor=actor, action="create")
-
-
-def replace_service(
-    engine: Engine, *, service_id: str, service: Service, if_match: str | None, actor: str
-) -> Service:
-    if service.id != service_id:
-        raise InvalidEdit(f"id must be {service_id!r}, the id in the path", loc=("id",))
-    with store.writing(engine) as session:
-        before = _current_service(session, service_id)
-        _match(if_match, service_etag(before))
-        if before.confidential_address and service.confidential_address and not service.address:
-            # Clients never see a confidential address, so their PUT cannot carry it: keep it.
-            service = service.model_copy(update={"address": before.address})
-        return _write_service(session, before=before, after=service, actor=actor, action="replace")
-
-
-def patch_service(
-    engine: Engine, *, service_id: str, patch: dict[str, Any], if_match: str | None, actor: str
-) -> Service:
-    with store.writing(engine) as session:
-        before = _current_service(session, service_id)
-        _match(if_match, service_etag(before))
-        # The confidential address is never served, so a client cannot patch from it: keep it.
-        data = merge_patch(before.model_dump(mode="json", exclude_defaults=True), patch)
-        after = _validated(Service, data)
-        if after.id != service_id:
-            raise InvalidEdit("id cannot be changed", loc=("id",))
-        return _write_service(session, before=before, after=after, actor=actor, action="patch")
-
-
-def retire_service(
-    engine: Engine, *, service_id: str, on: dt.date, if_match: str | None, actor: str
-) -> Service:
-    """Stop offering a service from `on`; it stays in the map for "as of" questions before."""
-    with store.writing(engine) as session:
-        before = _current_service(session, service_id)
-        if if_match is not None:
-            _match(if_match, service_etag(before))
-        last_day = on - dt.timedelta(days=1)
-        if before.valid_from and last_day < before.valid_from:
-            raise InvalidEdit(
-                f"the service starts on {before.valid_from}: it cannot be retired before then",
-                loc=("on",),
-            )
-        after = before.model_copy(update={"valid_to": last_day})
-        return _write_service(session, before=before, after=after, actor=actor, action="retire")
-
-
-# --- edges ------------------------------------------------------------------------------------
-
-
 def _current_edge(session: Session, edge_id: int) -> Edge:
     found = store.get_edge(session, edge_id)
     if found is None:
@@ -156,100 +322,11 @@ def _current_edge(session: Session, edge_id: int) -> Edge:
     return found
 
 
-def _write_edge(
-    session: Session,
-    *,
-    edge_id: int | None,
-    before: Edge | None,
-    after: Edge,
-    actor: str,
-    action: str,
-) -> tuple[int, Edge]:
-    check_edge(after, store.references(session))
-    new_id = store.put_edge(session, after, edge_id)
-    store.audit(
-        session,
-        actor=actor,
-        action=action,
-        entity="edge",
-        entity_id=str(new_id),
-        before=dump(before) if before else None,
-        after=dump(after),
-    )
-    store.bump_version(session)
-    return new_id, after
-
-
-def create_edge(engine: Engine, *, edge: Edge, actor: str) -> tuple[int, Edge]:
-    with store.writing(engine) as session:
-        return _write_edge(
-            session, edge_id=None, before=None, after=edge, actor=actor, action="create"
+def _last_day(before: Service | Edge, on: dt.date) -> dt.date:
+    """The day before `on`; never before the thing started."""
+    last_day = on - dt.timedelta(days=1)
+    if before.valid_from and last_day < before.valid_from:
+        raise InvalidEdit(
+            f"it starts on {before.valid_from}: it cannot be retired before then", loc=("on",)
         )
-
-
-def replace_edge(
-    engine: Engine, *, edge_id: int, edge: Edge, if_match: str | None, actor: str
-) -> tuple[int, Edge]:
-    with store.writing(engine) as session:
-        before = _current_edge(session, edge_id)
-        _match(if_match, edge_etag(edge_id, before))
-        return _write_edge(
-            session, edge_id=edge_id, before=before, after=edge, actor=actor, action="replace"
-        )
-
-
-def patch_edge(
-    engine: Engine, *, edge_id: int, patch: dict[str, Any], if_match: str | None, actor: str
-) -> tuple[int, Edge]:
-    with store.writing(engine) as session:
-        before = _current_edge(session, edge_id)
-        _match(if_match, edge_etag(edge_id, before))
-        after = _validated(Edge, merge_patch(before.model_dump(mode="json"), patch))
-        return _write_edge(
-            session, edge_id=edge_id, before=before, after=after, actor=actor, action="patch"
-        )
-
-
-def retire_edge(
-    engine: Engine, *, edge_id: int, on: dt.date, if_match: str | None, actor: str
-) -> tuple[int, Edge]:
-    with store.writing(engine) as session:
-        before = _current_edge(session, edge_id)
-        if if_match is not None:
-            _match(if_match, edge_etag(edge_id, before))
-        last_day = on - dt.timedelta(days=1)
-        if before.valid_from and last_day < before.valid_from:
-            raise InvalidEdit(f"the edge starts on {before.valid_from}", loc=("on",))
-        after = before.model_copy(update={"valid_to": last_day})
-        return _write_edge(
-            session, edge_id=edge_id, before=before, after=after, actor=actor, action="retire"
-        )
-
-
-# --- GP lists ---------------------------------------------------------------------------------
-
-
-def save_gp_list(
-    engine: Engine, *, gp: GpList, if_match: str | None, actor: str, create: bool = False
-) -> GpList:
-    """Create a GP list, or replace one (its practices) given its current ETag."""
-    with store.writing(engine) as session:
-        before = store.get_gp_list(session, gp.id)
-        if create and before is not None:
-            raise AlreadyExists(f"A GP list with id {gp.id!r} exists", loc=("id",))
-        if not create:
-            if before is None:
-                raise NotFound(f"No GP list with id {gp.id!r}")
-            _match(if_match, gp_list_etag(before))
-        store.put_gp_list(session, gp)
-        store.audit(
-            session,
-            actor=actor,
-            action="create" if create else "replace",
-            entity="gp_list",
-            entity_id=gp.id,
-            before=dump(before) if before else None,
-            after=dump(gp),
-        )
-        store.bump_version(session)
-        return gp
+    return last_day
