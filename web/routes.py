@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from api.deps import MapDep
 from navigator.core.errors import NavigatorError
 from navigator.core.models import Family, Map, Need, Ring, Service
-from navigator.core.search import search_services
+from navigator.core.search import ServiceQuery, find_services
 from navigator.core.snapshot import Snapshot
 from navigator.core.wording import when
 from web import present
@@ -153,13 +153,13 @@ def directory(
         errors.append(FieldError("need", "Select a need from the list"))
     if ring and ring not in {r.value for r in Ring}:
         errors.append(FieldError("ring", "Select a circle of the map from the list"))
-    services = _by_name(m.services)
+    services: list[Service] = []
     if not errors:
-        services = [
-            s for s in services if (not need or need in s.needs) and (not ring or s.ring == ring)
-        ]
         # Best match first when searching; by name otherwise.
-        services = search_services(q, services) if q.strip() else services
+        query = ServiceQuery(
+            text=q, need=need or None, ring=Ring(ring) if ring else None, order="name"
+        )
+        services = find_services(m, query)
     today = dt.date.today()
     return render(
         request,

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from api.deps import MapDep
 from navigator.core.exports import fhir
+from navigator.core.search import ServiceQuery, find_services
 
 router = APIRouter(prefix="/fhir", tags=["fhir"])
 FHIR_JSON = "application/fhir+json"
@@ -40,11 +41,10 @@ def search(
     count: Annotated[int, Query(alias="_count", ge=1, le=500)] = 500,
 ) -> dict[str, Any]:
     day = dt.date.today()
-    services = snap.map.services
-    if name:
-        services = [s for s in services if name.lower() in s.name.lower()]
-    if active is not None:
-        services = [s for s in services if s.active_on(day) is active]
+    query = ServiceQuery(
+        name_contains=name or "", active_on=(day, active) if active is not None else None
+    )
+    services = find_services(snap.map, query)
     resources = [fhir.healthcare_service(s, snap.map, day) for s in services[:count]]
     base = str(request.url_for("search")).rsplit("/HealthcareService", 1)[0]
     return fhir.bundle(resources, base_url=base, total=len(services))

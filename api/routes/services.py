@@ -9,9 +9,9 @@ from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel
 
 from api.deps import MapDep
-from navigator.core.errors import NotFound, UnknownNeed
+from navigator.core.errors import NotFound
 from navigator.core.models import EdgeKind, Level, Ring, Service, Status, public
-from navigator.core.search import search_services
+from navigator.core.search import ServiceQuery, find_services
 
 router = APIRouter(prefix="/api/v1", tags=["services"])
 
@@ -65,22 +65,11 @@ def list_services(
         dt.date | None, Query(description="Only services last verified before this date")
     ] = None,
 ) -> ServicePage:
-    services = snap.map.services
-    if stale_after is not None:
-        # Oldest verification first: the editors' to-do list.
-        services = sorted(
-            (s for s in services if s.last_verified < stale_after), key=lambda s: s.last_verified
-        )
-    if as_of is not None:
-        services = [s for s in services if s.active_on(as_of)]
-    if need:
-        if need not in snap.map.need_codes():
-            raise UnknownNeed(f"{need!r} is not a known need code", loc=("need",))
-        services = [s for s in services if need in s.needs]
-    if ring is not None:
-        services = [s for s in services if s.ring is ring]
-    if q.strip():
-        services = search_services(q, services)
+    # Stale ones come oldest verification first: the editors' to-do list.
+    query = ServiceQuery(
+        text=q, need=need or None, ring=ring, as_of=as_of, stale_before=stale_after
+    )
+    services = find_services(snap.map, query)
     start = (page - 1) * per_page
     return ServicePage(
         items=[public(s) for s in services[start : start + per_page]],

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from navigator.core.eligibility import Context, decide
-from navigator.core.errors import UnknownNeed, UnknownService
+from navigator.core.errors import UnknownService
 from navigator.core.geography import Location
 from navigator.core.graph import Pathway, ReferralGraph, Step
 from navigator.core.models import (
@@ -22,6 +22,7 @@ from navigator.core.models import (
     RouteKind,
     Service,
 )
+from navigator.core.search import require_need
 
 # Weights of the parts of a score; they add up to 1.
 WEIGHTS = {"needs": 0.35, "level": 0.2, "ring": 0.15, "pathway": 0.15, "specificity": 0.15}
@@ -86,8 +87,7 @@ def validate_request(m: Map, family: Family) -> None:
     """Raise a typed error, naming the field, for need codes or services the map does not know."""
     known = m.need_codes()
     for i, code in enumerate(family.needs):
-        if code not in known:
-            raise UnknownNeed(f"{code!r} is not a known need code", loc=("needs", i))
+        require_need(code, known, loc=("needs", i))
     if family.from_service is not None and m.service(family.from_service) is None:
         raise UnknownService(
             f"{family.from_service!r} is not a known service id", loc=("from_service",)

@@ -5,8 +5,9 @@ Pure: it reads ids from a Map or from the store's id sets, and raises errors nam
 
 from __future__ import annotations
 
-from navigator.core.errors import InvalidEdit, UnknownArea, UnknownGpList, UnknownNeed
+from navigator.core.errors import InvalidEdit, UnknownArea, UnknownGpList
 from navigator.core.models import Edge, Map, Rule, RuleKind, Service
+from navigator.core.search import require_need
 
 Refs = dict[str, set[str]]
 
@@ -34,8 +35,7 @@ def _rules(rules: list[Rule], refs: Refs, path: tuple[str | int, ...]) -> None:
 def check_service(service: Service, refs: Refs) -> None:
     """Every need, area and GP list a service names must exist; raises naming the field."""
     for i, code in enumerate(service.needs):
-        if code not in refs["needs"]:
-            raise UnknownNeed(f"unknown need {code!r}", loc=("needs", i))
+        require_need(code, refs["needs"], loc=("needs", i))
     _rules(service.rules, refs, ("rules",))
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from navigator.core.exports import area_ids, phone_numbers
 from navigator.core.models import Map, RouteKind, Service
-from navigator.core.search import search_services
+from navigator.core.search import ServiceQuery, find_services
 from navigator.core.wording import eligibility_in_words
 
 # Fixed for good: changing it would change every id other systems hold for our services.
@@ -231,7 +231,6 @@ def service_page(
     modified_after: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """A page of services, filtered as ORUK clients ask."""
-    services = search_services(search, m.services) if search.strip() else list(m.services)
     checks: list[Callable[[Service], bool]] = []
     if taxonomy_term_id:
         checks.append(
@@ -248,7 +247,7 @@ def service_page(
     if modified_after is not None:
         after = modified_after if modified_after.tzinfo else modified_after.replace(tzinfo=dt.UTC)
         checks.append(lambda s: dt.datetime.combine(s.last_verified, dt.time(), dt.UTC) >= after)
-    services = [s for s in services if all(c(s) for c in checks)]
+    services = find_services(m, ServiceQuery(text=search, where=tuple(checks)))
     start = (page_number - 1) * per_page
     items = [service_summary(s, m, day) for s in services[start : start + per_page]]
     return page(items, page_number=page_number, size=per_page, total=len(services))
