@@ -68,7 +68,7 @@ def serve(
 
     settings = get_settings()
     config = uvicorn.Config(
-        "api.main:create_app",
+        "navigator.app:create_app",
         factory=True,
         host=host,
         port=port,
