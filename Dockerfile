@@ -60,7 +60,7 @@ RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
 COPY seed /app/seed
 ENV NAVIGATOR_SEED_FILE=/app/seed/services.yaml \
     NAVIGATOR_POSTCODE_DIR=/app/seed/postcodes
-RUN python -c "from navigator.config import Settings; s = Settings(); \
+RUN python -c "from navigator.settings import Settings; s = Settings(); \
 assert s.seed_file.is_file(), s.seed_file; assert (s.postcode_dir / 'postcodes.csv').is_file()"
 
 RUN useradd --system --uid 10001 --user-group --home-dir /nonexistent --shell /usr/sbin/nologin navigator \

@@ -1,9 +1,9 @@
-"""The FastAPI app: thin routes over the domain core."""
+"""The API app: thin routes over the domain core (the web pages are added by navigator.app)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
@@ -26,14 +26,9 @@ from api.routes import (
     reference,
     services,
 )
-from navigator.core.geography import PostcodeTable
-from navigator.db import migrations, store
+from navigator.db import bootstrap
 from navigator.db.holder import MapHolder
-from navigator.db.seeding import ensure_seeded
 from navigator.settings import Settings, get_settings
-from web import commission as commission_pages
-from web import edit as edit_pages
-from web.routes import mount as mount_pages
 
 BODY_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "The body is not valid JSON"},
@@ -59,28 +54,48 @@ def document_body_errors(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or get_settings()
+ROUTERS = (
+    health.router,
+    navigate.router,
+    services.router,
+    reference.router,
+    postcodes.router,
+    oruk.router,
+    fhir.router,
+    analytics.router,
+    editing.router,
+    admin.router,
+)
+
+
+def lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start-up (navigator.db.bootstrap) and shut-down: `app.state.engine` and `.maps` between."""
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = store.make_engine(settings.db_url)
+    async def run(app: FastAPI) -> AsyncIterator[None]:
         # Replicas may start together: one at a time migrates, and seeds an empty database.
-        with migrations.exclusive(engine):
-            migrations.upgrade(engine)
-            ensure_seeded(engine, settings.seed_file)
+        engine = bootstrap.open_engine(settings)
         app.state.engine = engine
         app.state.maps = MapHolder(
-            engine, PostcodeTable.load(settings.postcode_dir), settings.map_check_interval
+            engine, bootstrap.load_postcodes(settings), settings.map_check_interval
         )
         yield
         engine.dispose()
 
+    return run
+
+
+def create_api(settings: Settings | None = None) -> FastAPI:
+    """The API alone: middleware, routers, error handlers and the start-up lifespan.
+
+    The served app (API and web pages together) is `navigator.app.create_app`.
+    """
+    settings = settings or get_settings()
     app = FastAPI(
         title="Bradford Early Years Navigator",
         version="1.0.0",
         summary="Bradford's early-years system map and pathway navigator",
-        lifespan=lifespan,
+        lifespan=lifespan(settings),
         # Private deployments only: public ones pay nothing for it.
         dependencies=[Depends(read_guard)] if settings.read_key_required else [],
     )
@@ -96,22 +111,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_exception_handler(RequestValidationError, validation_error)
     errors.install(app)
-    for router in (
-        health.router,
-        navigate.router,
-        services.router,
-        reference.router,
-        postcodes.router,
-        oruk.router,
-        fhir.router,
-        analytics.router,
-        editing.router,
-        admin.router,
-    ):
+    for router in ROUTERS:
         app.include_router(router)
-    mount_pages(app)
-    app.include_router(edit_pages.router)
-    app.include_router(commission_pages.router)
     document_body_errors(app)
     # Added last, so outermost: every answer (a 413, a 500) gets a request id and an access line.
     app.add_middleware(RequestLog, enabled=settings.access_log)

@@ -18,7 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import URL, make_url
 
-from api.main import create_app
+from navigator.app import create_app
 from navigator.core.geography import PostcodeTable
 from navigator.core.models import Map
 from navigator.core.seedfile import load_seed

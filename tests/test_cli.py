@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -50,6 +51,59 @@ def test_bad_seed_is_refused_and_database_kept(data_dir: Path) -> None:
     assert "ring" in result.output
     assert "unchanged" in result.output
     assert runner.invoke(app, ["export"]).stdout == before
+
+
+HEAVY = ("sqlalchemy", "sqlmodel", "fastapi", "starlette", "uvicorn", "networkx", "pyvis")
+# Every command's --help, and a command that fails before it needs the database.
+LIGHT_INVOCATIONS = [
+    ["--help"],
+    *(
+        [*command.split(), "--help"]
+        for command in (
+            "serve",
+            "seed",
+            "export",
+            "navigate",
+            "analytics",
+            "analytics overlap",
+            "analytics gaps",
+            "analytics network",
+            "keys",
+            "keys create",
+            "keys list",
+            "keys revoke",
+            "audit",
+            "gp-lists",
+            "gp-lists load",
+            "db",
+            "db upgrade",
+        )
+    ),
+    ["analytics", "network", "--as-of", "not-a-date"],
+    ["gp-lists", "load", "ric", "/nonexistent/practices.csv"],
+]
+
+
+def test_help_and_commands_without_a_database_load_no_database_or_web_stack() -> None:
+    """`navigator --help` stays fast: the heavy libraries load inside the commands that use them.
+
+    In a fresh interpreter, since this test process has long since imported them all.
+    """
+    script = f"""
+import json, sys
+from typer.testing import CliRunner
+import navigator.cli
+
+codes = [CliRunner().invoke(navigator.cli.app, args).exit_code for args in {LIGHT_INVOCATIONS!r}]
+heavy = sorted({{m.split(".")[0] for m in sys.modules}} & set({HEAVY!r}))
+print(json.dumps({{"codes": codes, "heavy": heavy}}))
+"""
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    out = json.loads(run.stdout)
+    assert out["codes"] == [0] * (len(LIGHT_INVOCATIONS) - 2) + [2, 1]
+    assert out["heavy"] == [], "imported by `navigator --help` or a command without a database"
 
 
 def _free_port() -> int:

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.logging import JsonFormatter, log_config
-from api.main import create_app
+from navigator.app import create_app
 from navigator.settings import Settings
 from tests.conftest import MINI_SEED
 

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api.main import create_app
+from navigator.app import create_app
 from navigator.core.models import Map
 from navigator.core.seedfile import SeedError, dump_yaml, load_seed
 from navigator.db import migrations, store

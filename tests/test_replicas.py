@@ -20,7 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from api.main import create_app
+from navigator.app import create_app
 from navigator.core.models import Map
 from navigator.db import migrations, store
 from navigator.settings import Settings

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -24,6 +23,16 @@ from pydantic import (
     model_validator,
 )
 
+# The plain enums live in terms (cheap to import); re-exported here, where the models use them.
+from navigator.core.terms import EdgeKind as EdgeKind
+from navigator.core.terms import Eligibility as Eligibility
+from navigator.core.terms import Level as Level
+from navigator.core.terms import Ring as Ring
+from navigator.core.terms import RouteKind as RouteKind
+from navigator.core.terms import RuleKind as RuleKind
+from navigator.core.terms import Stage as Stage
+from navigator.core.terms import Status as Status
+
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
 NeedCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
@@ -33,69 +42,6 @@ OdsCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{3,10}$")]
 MIN_AGE_MONTHS = -9
 MAX_AGE_MONTHS = 216
 AgeMonths = Annotated[int, Field(ge=MIN_AGE_MONTHS, le=MAX_AGE_MONTHS * 2)]
-
-
-class Ring(StrEnum):
-    """Figure 1 of the seed reports: how close a remit is to the parent-infant relationship."""
-
-    core = "core"
-    grey = "grey"
-    outer = "outer"
-
-
-class Level(StrEnum):
-    """The health-visiting model's levels and LMM's tiers, lowest first."""
-
-    universal = "universal"
-    universal_plus = "universal_plus"
-    targeted = "targeted"
-    specialist = "specialist"
-
-    @property
-    def rank(self) -> int:
-        return _LEVEL_RANK[self]
-
-
-_LEVEL_RANK = {level: i for i, level in enumerate(Level)}
-
-
-class Status(StrEnum):
-    """How sure we are of a fact."""
-
-    confirmed = "confirmed"
-    inferred = "inferred"
-    seed_report = "seed_report"
-
-
-class EdgeKind(StrEnum):
-    refers = "refers"
-    consults = "consults"
-    signposts = "signposts"
-
-
-class RouteKind(StrEnum):
-    referral = "referral"
-    self_referral = "self_referral"
-    consultation = "consultation"
-
-
-class RuleKind(StrEnum):
-    age = "age"
-    area = "area"
-    gp_list = "gp_list"
-    criterion = "criterion"
-    any_of = "any_of"
-
-
-class Stage(StrEnum):
-    antenatal = "antenatal"
-    postnatal = "postnatal"
-
-
-class Eligibility(StrEnum):
-    eligible = "eligible"
-    check = "check"
-    not_eligible = "not_eligible"
 
 
 class Frozen(BaseModel):

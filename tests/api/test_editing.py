@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from api.main import create_app
+from navigator.app import create_app
 from navigator.cli import app as cli
 from navigator.db import store
 from navigator.settings import Settings, get_settings

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from api.main import create_app
+from navigator.app import create_app
 from navigator.db import store
 from navigator.settings import DEFAULT_SEED, Settings
 

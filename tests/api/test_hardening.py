@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from fastapi.testclient import TestClient
 
-from api.main import create_app
+from navigator.app import create_app
 from navigator.settings import Settings
 from tests.conftest import MINI_SEED
 

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from api.main import create_app
+from navigator.app import create_app
 from navigator.db import store
 from navigator.db.holder import MapHolder
 from navigator.settings import Settings

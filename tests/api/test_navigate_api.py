@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
+from navigator.app import create_app
 from navigator.settings import Settings
 from tests.conftest import MINI_SEED
 

@@ -18,7 +18,7 @@ import uvicorn
 from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
-from api.main import create_app
+from navigator.app import create_app
 from navigator.settings import Settings
 from tests.conftest import need_tool
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
+from navigator.app import create_app
 from navigator.db import store
 from navigator.settings import Settings
 from tests.conftest import MINI_SEED

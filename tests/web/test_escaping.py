@@ -12,7 +12,7 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from api.main import create_app
+from navigator.app import create_app
 from navigator.settings import Settings
 from tests.conftest import MINI_SEED
 from tests.web.dom import parse

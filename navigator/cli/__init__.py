@@ -1,0 +1,23 @@
+"""The `navigator` command: serve, seed, export, navigate, analytics, keys, audit, GP lists, db.
+
+Importing this package, and `--help` on any command, loads neither the database nor the web
+stack: each command imports what it needs when it runs (tests/test_cli.py checks).
+"""
+
+from __future__ import annotations
+
+import typer
+
+from navigator.cli import admin, analytics, db, mapdata, navigate, server
+
+app = typer.Typer(help="Bradford Early Years Navigator", no_args_is_help=True)
+
+app.command()(server.serve)
+app.command()(mapdata.seed)
+app.command()(mapdata.export)
+app.command("navigate")(navigate.navigate)
+app.add_typer(analytics.analytics_app, name="analytics")
+app.add_typer(admin.keys_app, name="keys")
+app.command("audit")(admin.audit)
+app.add_typer(admin.gp_app, name="gp-lists")
+app.add_typer(db.db_app, name="db")

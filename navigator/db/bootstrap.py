@@ -1,0 +1,66 @@
+"""Start-up, the one way: engine → migrate → seed an empty database → snapshot.
+
+The server's lifespan, every command-line command and the per-process map holder start here, so
+they all see the database the same way. Replicas starting together take turns through `prepare`
+(migrations.exclusive), so the schema is migrated and the seed loaded exactly once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from navigator.core.geography import PostcodeTable
+from navigator.core.snapshot import Snapshot
+from navigator.db import migrations, store
+from navigator.db.seeding import ensure_seeded
+from navigator.settings import Settings
+
+
+def prepare(engine: Engine, seed_file: Path | None = None) -> migrations.Outcome:
+    """Migrate to the newest schema, then load `seed_file` if the database holds no map yet.
+
+    One process at a time: a replica that finds another mid-way waits, then finds the schema
+    current and the map loaded.
+    """
+    with migrations.exclusive(engine):
+        outcome = migrations.upgrade(engine)
+        if seed_file is not None:
+            ensure_seeded(engine, seed_file)
+    return outcome
+
+
+def open_engine(settings: Settings, *, seed: bool = True) -> Engine:
+    """The configured database, migrated and (unless `seed` is False) seeded when empty."""
+    engine = store.make_engine(settings.db_url)
+    try:
+        prepare(engine, settings.seed_file if seed else None)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def load_postcodes(settings: Settings) -> PostcodeTable:
+    return PostcodeTable.load(settings.postcode_dir)
+
+
+def load_snapshot(engine: Engine, postcodes: PostcodeTable) -> Snapshot:
+    """The stored map, labelled with its version: both read in one session, so never mislabelled."""
+    with Session(engine) as session:
+        return Snapshot(
+            map=store.load_map(session),
+            version=store.map_version(session),
+            postcodes=postcodes,
+        )
+
+
+def snapshot(settings: Settings) -> Snapshot:
+    """The whole sequence once, for a one-off reader (a command): the map as the server sees it."""
+    engine = open_engine(settings)
+    try:
+        return load_snapshot(engine, load_postcodes(settings))
+    finally:
+        engine.dispose()

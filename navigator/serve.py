@@ -1,0 +1,101 @@
+"""The server runner: uvicorn serving `navigator.app:create_app`, in one process or several."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import sys
+
+import uvicorn
+from uvicorn.supervisors import Multiprocess
+from uvicorn.supervisors.multiprocess import Process
+
+from api.logging import log_config
+from navigator.settings import Settings
+
+APP = "navigator.app:create_app"
+STARTUP_FAILURE = 3  # uvicorn's exit code when the app cannot start (e.g. no database)
+
+
+class CannotListen(Exception):
+    """The address is taken or not ours: nothing was started."""
+
+    def __init__(self, host: str, port: int, reason: str) -> None:
+        super().__init__(f"{host}:{port}: {reason}")
+        self.host, self.port, self.reason = host, port, reason
+
+
+def run(settings: Settings, host: str, port: int, workers: int | None = None) -> int:
+    """Serve until stopped; the exit status: 0, or STARTUP_FAILURE when the app could not start."""
+    config = uvicorn.Config(
+        APP,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers or settings.workers,
+        # JSON lines, and our access log instead of uvicorn's (which would log query strings).
+        log_config=log_config(settings.log_level),
+        access_log=False,
+        timeout_graceful_shutdown=settings.shutdown_timeout,
+    )
+    if config.workers == 1:
+        server = uvicorn.Server(config)
+        server.run()
+        return 0 if server.started else STARTUP_FAILURE
+    return _run_workers(config, host, port)
+
+
+def _run_workers(config: uvicorn.Config, host: str, port: int) -> int:
+    # The listening sockets are bound here rather than by uvicorn, for two measured reasons:
+    # - uvicorn's own leaves the protocol number at 0, so asyncio never sets TCP_NODELAY and
+    #   every keep-alive request waits ~40 ms for a delayed ACK (uvicorn issue #3149);
+    # - with one socket shared by all workers, whichever worker's event loop wakes first
+    #   accepts a whole burst of connections and the others idle. On Linux each worker gets
+    #   its own SO_REUSEPORT socket instead, and the kernel spreads connections over them.
+    reuse_port = sys.platform == "linux"
+    sockets = _bind(host, port, config.workers if reuse_port else 1, reuse_port=reuse_port)
+    port = sockets[0].getsockname()[1]
+    logging.getLogger("uvicorn.error").info(
+        "Listening on %s:%d with %d workers", host, port, config.workers
+    )
+    supervisor = _Workers(config, sockets=sockets)
+    try:
+        supervisor.run()
+    finally:
+        for sock in sockets:
+            sock.close()
+    if any(p.exitcode == STARTUP_FAILURE for p in supervisor.processes):
+        return STARTUP_FAILURE
+    return 0
+
+
+def _bind(host: str, port: int, count: int, *, reuse_port: bool) -> list[socket.socket]:
+    """`count` listening sockets on one address; all closed again if any cannot bind."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sockets: list[socket.socket] = []
+    for _ in range(count):
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            sock.close()
+            for other in sockets:
+                other.close()
+            raise CannotListen(host, port, str(exc)) from exc
+        port = sock.getsockname()[1]  # with --port 0, the others join the port the first got
+        sock.set_inheritable(True)
+        sockets.append(sock)
+    return sockets
+
+
+class _Workers(Multiprocess):
+    def init_processes(self) -> None:
+        # Worker i listens on socket i. A worker restarted later listens on all of them:
+        # still correct (every socket keeps a listener), if less evenly spread.
+        for i in range(self.processes_num):
+            process = Process(self.config, [self.sockets[i % len(self.sockets)]])
+            process.start()
+            self.processes.append(process)
