@@ -83,9 +83,12 @@ def navigate_form(request: Request, snap: MapDep) -> HTMLResponse:
     return form_page(request, snap, NavigateForm())
 
 
-@router.post("/edit", response_class=HTMLResponse)
-def edit_answers(request: Request, snap: MapDep, form: FormDep) -> HTMLResponse:
-    """The form again with the answers given, from the results page's 'Change answers'."""
+@router.post("/change-answers", response_class=HTMLResponse)
+def change_answers(request: Request, snap: MapDep, form: FormDep) -> HTMLResponse:
+    """The form again with the answers given, from the results page's 'Change answers'.
+
+    Not under /edit: that is the editors' area, and their cookie must never travel with a
+    family's answers."""
     return form_page(request, snap, form)
 
 

@@ -192,12 +192,14 @@ def test_referral_summary_is_plain_text_without_the_postcode(seed_client: TestCl
 
 def test_change_answers_brings_the_form_back_filled_in(seed_client: TestClient) -> None:
     doc = parse(seed_client.post("/", data=HEALTH_VISITOR).text)
-    back = doc.find("form", action="/edit")
+    back = doc.find("form", action="/change-answers")
     fields: dict[str, list[str]] = {}
     for i in back.find_all("input"):
         fields.setdefault(i.attrs["name"], []).append(i.attrs["value"])
     assert fields["needs"] == ["parent_infant_relationship"]
-    form = parse(seed_client.post("/edit", data=fields).text)
+    # The editors' area (and its cookie, path /edit) has nothing to do with a family's answers.
+    assert seed_client.post("/edit", data=fields).status_code == 405
+    form = parse(seed_client.post("/change-answers", data=fields).text)
     assert form.label_for("Postcode").attrs["value"] == "BD3 9AB"
     assert "checked" in form.label_for("Baby is born").attrs
     assert "checked" in form.label_for("Parent–infant relationship").attrs
