@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from api.deps import SessionDep
-from navigator.db import store
+from navigator.db import accounts
 from navigator.db.keys import Role
 
 bearer = HTTPBearer(auto_error=False, description="An API key from `navigator keys create`")
@@ -25,7 +25,7 @@ class Actor:
 
 
 def key_actor(session: Session, key: str) -> Actor | None:
-    row = store.find_key(session, key)
+    row = accounts.find_key(session, key)
     return None if row is None else Actor(name=row.name, role=Role(row.role))
 
 

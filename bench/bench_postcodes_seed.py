@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import summary, timed
 from navigator.core.geography import PostcodeTable, locate
 from navigator.core.seedfile import load_seed
-from navigator.db import store
+from navigator.db import connection, store
 from navigator.db.seeding import seed_database
 from navigator.settings import DEFAULT_SEED, POSTCODE_DIR
 
@@ -30,8 +30,8 @@ def main() -> None:
     print(f"locate (normalise + lookup + areas): {rate:,.0f} lookups/s")
     print(summary("seed parse + validate", timed(load_seed, 5)))
     with tempfile.TemporaryDirectory() as tmp:
-        engine = store.make_engine(f"sqlite:///{tmp}/bench.db")
-        store.create_tables(engine)
+        engine = connection.make_engine(f"sqlite:///{tmp}/bench.db")
+        connection.create_tables(engine)
         print(
             summary(
                 "seed load into SQLite (validate + replace)",

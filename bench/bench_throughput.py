@@ -52,14 +52,14 @@ def cold_start_child(url: str) -> None:
     from navigator.core.geography import PostcodeTable
     from navigator.core.models import Family
     from navigator.core.snapshot import Snapshot
-    from navigator.db import store
+    from navigator.db import connection, store
 
     out: dict[str, float] = {"imports_s": time.perf_counter() - t0}
     rss_before, _ = rss_mb()
     t = time.perf_counter()
     postcodes = PostcodeTable.load(POSTCODE_DIR)
     out["postcodes_s"] = time.perf_counter() - t
-    engine = store.make_engine(url)
+    engine = connection.make_engine(url)
     t = time.perf_counter()
     with Session(engine) as session:
         m = store.load_map(session)
@@ -85,14 +85,14 @@ def cold_start(sizes: list[int]) -> None:
     from sqlmodel import Session
 
     from bench.common import synthetic_map
-    from navigator.db import migrations, store
+    from navigator.db import connection, migrations, store
 
     print("\n## Cold start and memory (SQLite file, synthetic maps, directory mix)")
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             url = f"sqlite:///{tmp}/bench.db"
             m = synthetic_map(n, vocabulary=200)
-            engine = store.make_engine(url)
+            engine = connection.make_engine(url)
             migrations.upgrade(engine)
             t = time.perf_counter()
             with Session(engine) as s:
@@ -128,12 +128,12 @@ def version_check(urls: dict[str, str], repeat: int) -> None:
     from sqlmodel import Session
 
     from bench.common import summary, timed
-    from navigator.db import migrations, store
+    from navigator.db import connection, migrations, store
     from navigator.db.seeding import seed_database
 
     print("\n## Per-request map version check (in-process)")
     for label, url in urls.items():
-        engine = store.make_engine(url)
+        engine = connection.make_engine(url)
         migrations.upgrade(engine)
         seed_database(engine, DEFAULT_SEED)
 

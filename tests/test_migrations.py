@@ -12,14 +12,14 @@ from sqlmodel import Session, SQLModel
 from typer.testing import CliRunner
 
 from navigator.cli import app
-from navigator.db import migrations, store
+from navigator.db import connection, migrations, store
 from navigator.db.seeding import seed_database
 from navigator.settings import DEFAULT_SEED, get_settings
 
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
-    engine = store.make_engine(database_url)
+    engine = connection.make_engine(database_url)
     yield engine
     engine.dispose()
 

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from navigator.app import create_app
 from navigator.core.models import Map
 from navigator.core.seedfile import SeedError, dump_yaml, load_seed
-from navigator.db import migrations, store
+from navigator.db import connection, migrations, store
 from navigator.db.seeding import seed_database
 from navigator.settings import DEFAULT_SEED, Settings
 from tests.conftest import MINI_SEED
@@ -26,7 +26,7 @@ from tests.conftest import MINI_SEED
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
-    engine = store.make_engine(database_url)
+    engine = connection.make_engine(database_url)
     assert migrations.upgrade(engine) is migrations.Outcome.created
     yield engine
     engine.dispose()

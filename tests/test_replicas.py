@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from navigator.app import create_app
 from navigator.core.models import Map
-from navigator.db import migrations, store
+from navigator.db import connection, migrations, store
 from navigator.settings import Settings
 from tests.conftest import MINI_SEED, _free_port
 
@@ -53,7 +53,7 @@ def test_an_edit_is_served_by_the_other_replica_within_a_second(
                 ]
             }
         )
-        editor = store.make_engine(database_url)
+        editor = connection.make_engine(database_url)
         try:
             with Session(editor) as s:
                 store.replace_map(s, renamed)
@@ -101,7 +101,7 @@ def test_replicas_starting_together_migrate_and_seed_once(database_url: str) -> 
     finally:
         for client in started:
             client.__exit__(None, None, None)
-    engine = store.make_engine(database_url)
+    engine = connection.make_engine(database_url)
     try:
         with Session(engine) as s:
             assert store.map_version(s) == 1, "the seed was loaded more than once"
@@ -155,7 +155,7 @@ def test_serve_with_two_workers_on_a_fresh_sqlite_file(tmp_path: Path) -> None:
             pytest.fail(f"not a JSON log line: {line!r}\n{text}")
         assert entry["level"] not in ("ERROR", "CRITICAL"), text
     assert text.count("Finished server process") == 2, text
-    engine = store.make_engine(f"sqlite:///{tmp_path / 'navigator.db'}")
+    engine = connection.make_engine(f"sqlite:///{tmp_path / 'navigator.db'}")
     try:
         with Session(engine) as s:
             assert store.map_version(s) == 1, "the seed was loaded more than once"

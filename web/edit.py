@@ -22,7 +22,7 @@ from api.auth import Actor, key_actor
 from api.deps import MapDep, SessionDep, WriterDep
 from navigator.core.errors import InvalidEdit, NavigatorError, NotFound, PreconditionFailed
 from navigator.core.snapshot import service_etag
-from navigator.db import store
+from navigator.db import accounts, store
 from web.templating import NO_STORE, render
 
 router = APIRouter(prefix="/edit", include_in_schema=False)
@@ -58,7 +58,7 @@ def home(request: Request, snap: MapDep, session: SessionDep) -> Response:
     actor, key = who
     today = dt.date.today()
     services = sorted(snap.map.services, key=lambda s: (s.last_verified, s.name))
-    rows, _ = store.audit_entries(session, limit=20)
+    rows, _ = accounts.audit_entries(session, limit=20)
     return render(
         request,
         "edit_home.html",

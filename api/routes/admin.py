@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import AdminDep, EditorDep
 from api.deps import SessionDep, WriterDep
-from navigator.db import store
+from navigator.db import accounts, tables
 from navigator.db.keys import Role
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])
@@ -57,13 +57,13 @@ class AuditPage(BaseModel):
     per_page: int
 
 
-def _key_public(row: store.ApiKeyRow) -> KeyPublic:
+def _key_public(row: tables.ApiKeyRow) -> KeyPublic:
     return KeyPublic(**row.model_dump(include=set(KeyPublic.model_fields)))
 
 
 @router.get("/keys", response_model=list[KeyPublic], responses=AUTH)
 def list_keys(_: AdminDep, session: SessionDep) -> list[KeyPublic]:
-    return [_key_public(r) for r in store.list_keys(session)]
+    return [_key_public(r) for r in accounts.list_keys(session)]
 
 
 @router.post(
@@ -99,7 +99,7 @@ def audit(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> AuditPage:
-    rows, total = store.audit_entries(
+    rows, total = accounts.audit_entries(
         session,
         entity=entity,
         entity_id=entity_id,

@@ -63,10 +63,10 @@ def keys_list() -> None:
     """Every key: name, role, when made, when revoked. Never the keys themselves."""
     from sqlmodel import Session
 
-    from navigator.db import store
+    from navigator.db import accounts
 
     with database() as engine, Session(engine) as session:
-        rows = store.list_keys(session)
+        rows = accounts.list_keys(session)
     emit(
         "API keys",
         ["id", "name", "role", "created", "revoked"],
@@ -102,10 +102,12 @@ def audit(
     """Who changed what, when: newest first."""
     from sqlmodel import Session
 
-    from navigator.db import store
+    from navigator.db import accounts
 
     with database() as engine, Session(engine) as session:
-        rows, total = store.audit_entries(session, entity=entity, entity_id=entity_id, limit=limit)
+        rows, total = accounts.audit_entries(
+            session, entity=entity, entity_id=entity_id, limit=limit
+        )
     emit(
         f"Audit log ({len(rows)} of {total})",
         ["when", "who", "action", "what", "before", "after"],

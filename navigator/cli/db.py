@@ -12,9 +12,9 @@ db_app = typer.Typer(help="The database schema (serve migrates by itself at star
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Bring the database to the newest schema; adopts one made before migrations existed."""
-    from navigator.db import bootstrap, migrations, store
+    from navigator.db import bootstrap, connection, migrations
 
-    engine = store.make_engine(settings().db_url)
+    engine = connection.make_engine(settings().db_url)
     try:
         outcome = bootstrap.prepare(engine)
         revision = migrations.current_revision(engine)

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from navigator.core.geography import PostcodeTable
 from navigator.core.snapshot import Snapshot
-from navigator.db import migrations, store
+from navigator.db import connection, migrations, store
 from navigator.db.seeding import ensure_seeded
 from navigator.settings import Settings
 
@@ -34,7 +34,7 @@ def prepare(engine: Engine, seed_file: Path | None = None) -> migrations.Outcome
 
 def open_engine(settings: Settings, *, seed: bool = True) -> Engine:
     """The configured database, migrated and (unless `seed` is False) seeded when empty."""
-    engine = store.make_engine(settings.db_url)
+    engine = connection.make_engine(settings.db_url)
     try:
         prepare(engine, settings.seed_file if seed else None)
     except BaseException:

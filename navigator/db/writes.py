@@ -1,7 +1,7 @@
 """The one write path: every change to the map, its GP lists and the API keys goes through here.
 
-Each change runs in one write transaction (store.writing) that validates, checks the ETag, writes,
-records the audit entry and bumps the map version together, so no edit is lost and none is
+Each change runs in one write transaction (connection.writing) that validates, checks the ETag,
+writes, records the audit entry and bumps the map version together, so no edit is lost and none is
 half-written. After it commits, the writer tells this process's map holder directly
 (`on_change`), so the next read sees the change; other processes see the new version within
 their check interval. Nothing else ever expires the map: reads never do.
@@ -28,7 +28,7 @@ from navigator.core.errors import (
 from navigator.core.models import Edge, GpList, Service, dump, public
 from navigator.core.snapshot import etag_of, service_etag
 from navigator.core.validation import check_edge, check_service
-from navigator.db import store
+from navigator.db import accounts, connection, store, tables
 from navigator.db.keys import Role
 
 
@@ -81,7 +81,7 @@ class MapWriter:
     @contextmanager
     def _map_change(self) -> Iterator[Session]:
         """A write transaction that bumps the map version; the holder hears after commit."""
-        with store.writing(self.engine) as session:
+        with connection.writing(self.engine) as session:
             yield session
             store.bump_version(session)
         if self.on_change is not None:
@@ -94,7 +94,7 @@ class MapWriter:
     ) -> Service:
         check_service(after, store.references(session))
         store.put_service(session, after)
-        store.audit(
+        accounts.audit(
             session,
             actor=actor,
             action=action,
@@ -170,7 +170,7 @@ class MapWriter:
     ) -> tuple[int, Edge]:
         check_edge(after, store.references(session))
         new_id = store.put_edge(session, after, edge_id)
-        store.audit(
+        accounts.audit(
             session,
             actor=actor,
             action=action,
@@ -226,7 +226,7 @@ class MapWriter:
         self, session: Session, *, before: GpList | None, after: GpList, actor: str
     ) -> GpList:
         store.put_gp_list(session, after)
-        store.audit(
+        accounts.audit(
             session,
             actor=actor,
             action="replace" if before else "create",
@@ -267,13 +267,13 @@ class MapWriter:
 
     # --- keys (they do not change the map: no version bump) -----------------------------------
 
-    def create_key(self, *, name: str, role: Role, actor: str) -> tuple[store.ApiKeyRow, str]:
+    def create_key(self, *, name: str, role: Role, actor: str) -> tuple[tables.ApiKeyRow, str]:
         """A new key, stored hashed; returns its row and the key itself, shown once."""
-        with store.writing(self.engine) as session:
-            if any(r.name == name for r in store.list_keys(session)):
+        with connection.writing(self.engine) as session:
+            if any(r.name == name for r in accounts.list_keys(session)):
                 raise AlreadyExists(f"A key named {name!r} exists", loc=("name",))
-            key = store.create_key(session, name=name, role=role.value)
-            store.audit(
+            key = accounts.create_key(session, name=name, role=role.value)
+            accounts.audit(
                 session,
                 actor=actor,
                 action="create",
@@ -283,18 +283,18 @@ class MapWriter:
                 after={"name": name, "role": role.value},
             )
             session.flush()
-            row = store.find_key(session, key)
+            row = accounts.find_key(session, key)
             assert row is not None
             session.expunge(row)
         return row, key
 
-    def revoke_key(self, *, ident: str, actor: str) -> store.ApiKeyRow:
+    def revoke_key(self, *, ident: str, actor: str) -> tables.ApiKeyRow:
         """Revoke a key by id or name: it stops working at once."""
-        with store.writing(self.engine) as session:
-            row = store.revoke_key(session, ident)
+        with connection.writing(self.engine) as session:
+            row = accounts.revoke_key(session, ident)
             if row is None:
                 raise NotFound(f"No live key {ident!r}")
-            store.audit(
+            accounts.audit(
                 session,
                 actor=actor,
                 action="revoke",

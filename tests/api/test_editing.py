@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from navigator.app import create_app
 from navigator.cli import app as cli
-from navigator.db import store
+from navigator.db import accounts, connection, store
 from navigator.settings import Settings, get_settings
 from tests.conftest import MINI_SEED
 
@@ -48,8 +48,8 @@ class Env:
 
 
 def _key(engine: sqlalchemy.Engine, name: str, role: str) -> dict[str, str]:
-    with store.writing(engine) as session:
-        key = store.create_key(session, name=name, role=role)
+    with connection.writing(engine) as session:
+        key = accounts.create_key(session, name=name, role=role)
     return {"Authorization": f"Bearer {key}"}
 
 
@@ -368,10 +368,10 @@ def test_cli_keys_and_gp_list_load(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         audit = runner.invoke(cli, ["audit"])
         assert "gp_list ric" in audit.stdout
         assert runner.invoke(cli, ["keys", "revoke", "boss"]).exit_code == 0
-        engine = store.make_engine(get_settings().db_url)
+        engine = connection.make_engine(get_settings().db_url)
         with Session(engine) as session:
             gp = store.get_gp_list(session, "ric")
-            assert store.find_key(session, key) is None
+            assert accounts.find_key(session, key) is None
         engine.dispose()
         assert gp is not None
         assert gp.practices == ["B83001", "B83002"]

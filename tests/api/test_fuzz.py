@@ -12,7 +12,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from navigator.app import create_app
-from navigator.db import store
+from navigator.db import accounts, connection
 from navigator.settings import DEFAULT_SEED, Settings
 
 app = create_app(Settings(database_url="sqlite://", seed_file=DEFAULT_SEED))
@@ -27,8 +27,8 @@ def _lifespan() -> Iterator[None]:
     # Schemathesis calls the ASGI app directly; the lifespan (database, seed, map) runs here.
     with TestClient(app):
         # An admin key, so the writes are fuzzed past the 401 too.
-        with store.writing(app.state.engine) as session:
-            AUTH["Authorization"] = "Bearer " + store.create_key(
+        with connection.writing(app.state.engine) as session:
+            AUTH["Authorization"] = "Bearer " + accounts.create_key(
                 session, name="fuzzer", role="admin"
             )
         yield

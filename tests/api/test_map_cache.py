@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from navigator.app import create_app
-from navigator.db import store
+from navigator.db import accounts, connection, store
 from navigator.db.holder import MapHolder
 from navigator.settings import Settings
 from tests.conftest import MINI_SEED
@@ -41,8 +41,8 @@ def _holder(client: TestClient) -> MapHolder:
 
 
 def _editor(client: TestClient) -> dict[str, str]:
-    with store.writing(client.app.state.engine) as session:  # type: ignore[attr-defined]
-        key = store.create_key(session, name="cache-test", role="editor")
+    with connection.writing(client.app.state.engine) as session:  # type: ignore[attr-defined]
+        key = accounts.create_key(session, name="cache-test", role="editor")
     return {"Authorization": f"Bearer {key}"}
 
 

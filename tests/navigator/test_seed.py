@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from navigator.core.models import Map, RuleKind
 from navigator.core.seedfile import SeedError, dump_yaml, load_seed, map_to_data
-from navigator.db import store
+from navigator.db import connection, store
 from navigator.db.seeding import seed_database
 from tests.conftest import MINI_SEED
 
@@ -179,8 +179,8 @@ def test_bad_yaml_names_the_line(tmp_path: Path) -> None:
 
 
 def test_failed_seed_leaves_database_as_it_was(tmp_path: Path) -> None:
-    engine = store.make_engine("sqlite://")
-    store.create_tables(engine)
+    engine = connection.make_engine("sqlite://")
+    connection.create_tables(engine)
     seed_database(engine, MINI_SEED)
     with Session(engine) as s:
         before, version = dump_yaml(store.load_map(s)), store.map_version(s)
@@ -193,8 +193,8 @@ def test_failed_seed_leaves_database_as_it_was(tmp_path: Path) -> None:
 
 
 def test_failed_write_rolls_back(monkeypatch: pytest.MonkeyPatch) -> None:
-    engine = store.make_engine("sqlite://")
-    store.create_tables(engine)
+    engine = connection.make_engine("sqlite://")
+    connection.create_tables(engine)
     seed_database(engine, MINI_SEED)
     with Session(engine) as s:
         before = dump_yaml(store.load_map(s))
@@ -210,8 +210,8 @@ def test_failed_write_rolls_back(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_store_round_trip_keeps_every_field(seed_map: Map) -> None:
-    engine = store.make_engine("sqlite://")
-    store.create_tables(engine)
+    engine = connection.make_engine("sqlite://")
+    connection.create_tables(engine)
     with Session(engine) as s:
         store.replace_map(s, seed_map)
         s.commit()
@@ -222,8 +222,8 @@ def test_store_round_trip_keeps_every_field(seed_map: Map) -> None:
 def test_export_seed_export_is_byte_identical(tmp_path: Path, seed_map: Map) -> None:
     first = tmp_path / "first.yaml"
     first.write_text(dump_yaml(seed_map))
-    engine = store.make_engine("sqlite://")
-    store.create_tables(engine)
+    engine = connection.make_engine("sqlite://")
+    connection.create_tables(engine)
     seed_database(engine, first)
     with Session(engine) as s:
         second = dump_yaml(store.load_map(s))

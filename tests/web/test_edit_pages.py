@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from navigator.app import create_app
-from navigator.db import store
+from navigator.db import accounts, connection
 from navigator.settings import Settings
 from tests.conftest import MINI_SEED
 
@@ -27,8 +27,8 @@ class Site:
 def site(tmp_path: Path) -> Iterator[Site]:
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'e.db'}", seed_file=MINI_SEED)
     with TestClient(create_app(settings)) as client:
-        with store.writing(client.app.state.engine) as session:  # type: ignore[attr-defined]
-            key = store.create_key(session, name="dir-team", role="editor")
+        with connection.writing(client.app.state.engine) as session:  # type: ignore[attr-defined]
+            key = accounts.create_key(session, name="dir-team", role="editor")
         yield Site(client, key)
 
 

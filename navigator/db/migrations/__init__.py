@@ -19,7 +19,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
-from sqlmodel import SQLModel
+
+from navigator.db.tables import METADATA
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
 # Revision files are modules mypy and ruff check, so their names must not start with a digit.
@@ -59,7 +60,7 @@ def schema_diffs(engine: Engine) -> list[Any]:
     """How the database's tables differ from the models'; [] when they match."""
     with engine.connect() as conn:
         diffs: list[Any] = compare_metadata(
-            MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata
+            MigrationContext.configure(conn, opts={"compare_type": True}), METADATA
         )
         return diffs
 

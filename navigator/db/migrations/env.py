@@ -11,13 +11,13 @@ import logging.config
 
 from alembic import context
 from sqlalchemy import Connection
-from sqlmodel import SQLModel
 
-from navigator.db import store
+from navigator.db.connection import make_engine
+from navigator.db.tables import METADATA
 from navigator.settings import get_settings
 
 config = context.config
-target_metadata = SQLModel.metadata
+target_metadata = METADATA
 
 # Only the `alembic` command configures logging from the ini file; inside the app it is the
 # app's own logging that applies.
@@ -59,7 +59,7 @@ def run_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = store.make_engine(_url())
+    engine = make_engine(_url())
     try:
         with engine.begin() as conn:
             _configure(conn)

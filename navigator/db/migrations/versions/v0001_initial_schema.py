@@ -19,7 +19,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # Written by hand (autogenerate does not see triggers): the audit log is append-only. A copy, not
-# an import, of store._APPEND_ONLY: a revision must keep meaning what it meant when written.
+# an import, of connection._APPEND_ONLY: a revision must keep meaning what it meant when written.
 APPEND_ONLY = {
     "sqlite": [
         "CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit "
