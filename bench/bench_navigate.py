@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import summary, synthetic_map, timed
+from navigator.core.family import Family
 from navigator.core.geography import PostcodeTable
-from navigator.core.models import Family
 from navigator.core.seedfile import load_seed
 from navigator.core.snapshot import Snapshot
 from navigator.settings import DEFAULT_SEED, POSTCODE_DIR

@@ -49,8 +49,8 @@ def cold_start_child(url: str) -> None:
     t0 = time.perf_counter()
     from sqlmodel import Session
 
+    from navigator.core.family import Family
     from navigator.core.geography import PostcodeTable
-    from navigator.core.models import Family
     from navigator.core.snapshot import Snapshot
     from navigator.db import connection, store
 

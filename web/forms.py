@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ValidationError
 
 from navigator.core.errors import NavigatorError
-from navigator.core.models import Family
+from navigator.core.family import Family
 
 
 class NavigateForm(BaseModel):

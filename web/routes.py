@@ -15,7 +15,8 @@ from fastapi.staticfiles import StaticFiles
 
 from api.deps import MapDep
 from navigator.core.errors import NavigatorError
-from navigator.core.models import Family, Map, Need, Ring, Service
+from navigator.core.family import Family
+from navigator.core.models import Map, Need, Ring, Service
 from navigator.core.search import ServiceQuery, find_services
 from navigator.core.snapshot import Snapshot
 from navigator.core.wording import when

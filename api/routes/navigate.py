@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from api.deps import MapDep
-from navigator.core.models import Family
+from navigator.core.family import Family
 from navigator.core.navigate import NavigateResult
 
 router = APIRouter(prefix="/api/v1", tags=["navigate"])

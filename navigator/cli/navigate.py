@@ -29,7 +29,7 @@ def navigate(
     from pydantic import ValidationError
 
     from navigator.core.errors import NavigatorError
-    from navigator.core.models import Family
+    from navigator.core.family import Family
 
     try:
         family = Family.model_validate(

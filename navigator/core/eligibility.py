@@ -9,19 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from navigator.core.family import Decision, Family
 from navigator.core.geography import Location
-from navigator.core.models import (
-    Area,
-    Decision,
-    Eligibility,
-    Family,
-    GpList,
-    Map,
-    Rule,
-    RuleKind,
-    Service,
-    Stage,
-)
+from navigator.core.models import Area, Eligibility, GpList, Map, Rule, RuleKind, Service, Stage
 from navigator.core.wording import age_end, age_start, describe_window, months, when
 
 

@@ -10,18 +10,10 @@ from pydantic import BaseModel
 
 from navigator.core.eligibility import Context, decide
 from navigator.core.errors import UnknownService
+from navigator.core.family import Decision, Family
 from navigator.core.geography import Location
 from navigator.core.graph import Pathway, ReferralGraph, Step
-from navigator.core.models import (
-    Decision,
-    Eligibility,
-    Family,
-    Level,
-    Map,
-    Route,
-    RouteKind,
-    Service,
-)
+from navigator.core.models import Eligibility, Level, Map, Route, RouteKind, Service
 from navigator.core.search import require_need
 
 # Weights of the parts of a score; they add up to 1.

@@ -10,9 +10,10 @@ from functools import cached_property
 from typing import Any
 
 from navigator.core.analytics import AreaIndex
+from navigator.core.family import Family
 from navigator.core.geography import Location, PostcodeTable, locate
 from navigator.core.graph import ReferralGraph
-from navigator.core.models import Family, Map, Service, dump, public
+from navigator.core.models import Map, Service, dump, public
 from navigator.core.navigate import NavigateResult, navigate
 
 

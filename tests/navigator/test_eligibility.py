@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from navigator.core.eligibility import Context, decide
+from navigator.core.family import Family
 from navigator.core.geography import PostcodeTable, locate
-from navigator.core.models import Eligibility, Family, GpList, Map
+from navigator.core.models import Eligibility, GpList, Map
 from navigator.core.wording import describe_window
 
 BSB = "BD3 9AB"  # Bowling and Barkerend ward

@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 
 from navigator.core.errors import UnknownNeed, UnknownService
+from navigator.core.family import Family
 from navigator.core.geography import PostcodeTable, locate
 from navigator.core.graph import ReferralGraph
-from navigator.core.models import Eligibility, Family, Map
+from navigator.core.models import Eligibility, Map
 from navigator.core.navigate import NavigateResult, navigate
 
 

@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field
 
 from navigator.core.eligibility import Context, decide
 from navigator.core.errors import UnknownNeed, UnknownService
+from navigator.core.family import Family
 from navigator.core.geography import Location, PostcodeTable, district, in_area
 from navigator.core.graph import ReferralGraph
 from navigator.core.models import (
@@ -33,7 +34,6 @@ from navigator.core.models import (
     MIN_AGE_MONTHS,
     EdgeKind,
     Eligibility,
-    Family,
     Level,
     Map,
     Ring,
