@@ -6,7 +6,12 @@ Plain objects in, pydantic results out. Who a service takes is decided by
 
 - `areas`: the universe's unit postcodes as bitsets, per area and district ward (AreaIndex);
 - `scoring`: the overlap score of two services, shared by overlap and what-if;
-- `overlap`, `gaps`, `what_if`, `network`: the four analyses and their result models.
+- `overlap`, `gaps`, `what_if`, `network`: the four analyses and their result models;
+- `ring`: where Figure 1 would put a (proposed) service, for what-if.
+
+The package's `overlap`, `gaps`, `what_if` and `network` are the functions, which shadow the
+modules of the same names: import from a module as `from navigator.core.analytics.overlap
+import OverlapPair`.
 """
 
 from __future__ import annotations
@@ -28,16 +33,18 @@ from navigator.core.analytics.network import (
     network,
 )
 from navigator.core.analytics.overlap import OverlapPair, OverlapResult, overlap
+from navigator.core.analytics.ring import RingLeaning, derive_ring
 from navigator.core.analytics.scoring import APART_FACTOR, OVERLAP_WEIGHTS, OverlapParts
 from navigator.core.analytics.what_if import (
     EDGE_MIN_OVERLAP,
     EDGE_SOURCES,
     FilledGap,
-    RingLeaning,
+    Proposal,
+    Proposed,
     ServiceOverlap,
     SuggestedEdge,
     WhatIfResult,
-    derive_ring,
+    propose,
     validate_proposal,
     what_if,
 )
@@ -60,6 +67,8 @@ __all__ = [
     "OverlapPair",
     "OverlapParts",
     "OverlapResult",
+    "Proposal",
+    "Proposed",
     "RingLeaning",
     "ServiceOverlap",
     "SuggestedEdge",
@@ -69,6 +78,7 @@ __all__ = [
     "gaps",
     "network",
     "overlap",
+    "propose",
     "require_need",
     "validate_proposal",
     "what_if",

@@ -1,27 +1,132 @@
-"""What if: what a proposed service would duplicate and add, never stored."""
+"""What if: what a proposed service would duplicate and add, never stored.
+
+A proposal needs little more than a name, needs, levels, ages and where it would work (areas
+of the map, or wards of the district); `propose` fills in the rest. A whole Service (an
+existing one edited, say) is a proposal too.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import partial
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from navigator.core.analytics.areas import AreaIndex
-from navigator.core.analytics.gaps import BAND_MONTHS, AgeBand, grid
+from navigator.core.analytics.gaps import BAND_MONTHS, AgeBand, grid, require_need
+from navigator.core.analytics.ring import RingLeaning, derive_ring, place
 from navigator.core.analytics.scoring import OverlapParts, Scorer, profiles
+from navigator.core.errors import UnknownArea
 from navigator.core.graph import ReferralGraph
-from navigator.core.models import EdgeKind, Level, Map, Ring, Service
+from navigator.core.models import (
+    MIN_AGE_MONTHS,
+    Area,
+    AreaClause,
+    EdgeKind,
+    Level,
+    Map,
+    NeedCode,
+    Ring,
+    Route,
+    Rule,
+    RuleKind,
+    Service,
+    Slug,
+    Source,
+    Status,
+)
 from navigator.core.validation import check_service, references
 
 # What-if suggests edges from the services most like the proposal, not from every faint match.
 EDGE_SOURCES = 5
 EDGE_MIN_OVERLAP = 0.3
 
-_RING_ORDER = list(Ring)
-_RING_NAMES = {Ring.core: "core", Ring.grey: "grey circle", Ring.outer: "outer circle"}
+# The id of the area a proposal's wards make up, in the map the analysis judges it on (with a
+# number added if the map has an area of that id).
+WARDS_AREA = "proposed-wards"
+
+WardCode = Annotated[str, StringConstraints(min_length=1, max_length=20)]
+
+
+class Proposal(BaseModel):
+    """A service as proposed: what it is for, and where. Everything else is optional.
+
+    `areas` (area ids of the map) or `ward_codes` (wards of the district), not both: it would
+    take families living in any of them; with neither, wherever its `rules` allow. The other
+    fields are a Service's, so a whole Service is a proposal too.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    needs: list[NeedCode] = Field(min_length=1)
+    levels: list[Level] = Field(min_length=1)
+    min_age_months: int | None = Field(default=None, ge=MIN_AGE_MONTHS)
+    max_age_months: int | None = Field(default=None, ge=MIN_AGE_MONTHS)
+    areas: list[Slug] = Field(default=[], description="Area ids: it serves any of them")
+    ward_codes: list[WardCode] = Field(
+        default=[], description="Ward codes of the district, instead of areas: any of them"
+    )
+    id: Slug | None = Field(default=None, description="By default, from the name")
+    ring: Ring | None = Field(default=None, description="By default, where its needs lean")
+    provider: str | None = Field(default=None, min_length=1)
+    remit: str | None = Field(default=None, min_length=1)
+    rules: list[Rule] = []
+    routes: list[Route] = []
+    aliases: list[str] = []
+    former_names: list[str] = []
+    programmes: list[str] = []
+    address: str | None = None
+    confidential_address: bool = False
+    inferred: list[str] = []
+    sources: list[Source] = Field(default=[], description="By default, the proposal itself")
+    last_verified: dt.date | None = Field(default=None, description="By default, the day asked")
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+    @field_validator("max_age_months", mode="after")
+    @classmethod
+    def _ages_in_order(cls, value: int | None, info: ValidationInfo) -> int | None:
+        lo = info.data.get("min_age_months")
+        if value is not None and lo is not None and value < lo:
+            raise ValueError(f"max_age_months ({value}) is below min_age_months ({lo})")
+        return value
+
+    @field_validator("ward_codes", mode="after")
+    @classmethod
+    def _areas_or_wards(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        if value and info.data.get("areas"):
+            raise ValueError("give areas or ward_codes, not both")
+        return value
+
+    @field_validator("valid_to", mode="after")
+    @classmethod
+    def _dates_in_order(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        start = info.data.get("valid_from")
+        if value is not None and start is not None and value < start:
+            raise ValueError(f"valid_to ({value}) is before valid_from ({start})")
+        return value
+
+
+@dataclass(frozen=True)
+class Proposed:
+    """A proposal as the analysis judges it: a Service, on a map and index that hold the area
+    its wards make up (when it names wards; otherwise the map and index as they were)."""
+
+    service: Service
+    map: Map
+    index: AreaIndex
 
 
 class ServiceOverlap(BaseModel):
@@ -45,12 +150,6 @@ class FilledGap(BaseModel):
     checks: list[str] = Field(description="Empty when the proposal would take such families")
 
 
-class RingLeaning(BaseModel):
-    need: str
-    services: int = Field(description="Services with this need active that day")
-    shares: dict[Ring, float] = Field(description="Share of those services in each ring")
-
-
 class SuggestedEdge(BaseModel):
     source: str
     target: str
@@ -72,43 +171,99 @@ class WhatIfResult(BaseModel):
     suggested_edges: list[SuggestedEdge]
 
 
+def _require_needs(map: Map, needs: Iterable[str]) -> None:
+    for i, code in enumerate(needs):
+        require_need(map, code, ("needs", i))
+
+
 def validate_proposal(map: Map, proposal: Service) -> None:
     """Raise a typed error naming the field for any need, area or GP list the map lacks."""
+    _require_needs(map, proposal.needs)
     check_service(proposal, references(map))
 
 
-def derive_ring(
-    *, map: Map, needs: Sequence[str], as_of: dt.date, exclude: str | None = None
-) -> tuple[Ring | None, list[RingLeaning]]:
-    """Where Figure 1 would put a service with these needs, judged by the map itself.
-
-    Each need leans toward the rings its services sit in (shares of that need's services);
-    the ring with the highest mean share over the needs wins, ties going to the ring nearer
-    the relationship. None when no service shares any of the needs.
-    """
-    active = [s for s in map.active_services(as_of) if s.id != exclude]
-    leanings = []
-    totals: Counter[Ring] = Counter()
-    for code in needs:
-        counts = Counter(s.ring for s in active if code in s.needs)
-        n = sum(counts.values())
-        shares = {r: round(counts[r] / n, 3) if n else 0.0 for r in _RING_ORDER}
-        leanings.append(RingLeaning(need=code, services=n, shares=shares))
-        if n:
-            totals.update({r: counts[r] / n for r in _RING_ORDER})
-    if not totals:
-        return None, leanings
-    return max(_RING_ORDER, key=lambda r: (totals[r], -_RING_ORDER.index(r))), leanings
+def _new_id(taken: Iterable[str], name: str) -> str:
+    """A slug of the name that no entry of `taken` has: a proposal never stands in for an
+    existing service unless its id says so."""
+    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:70].strip("-") or "proposed"
+    used = set(taken)
+    out, n = base, 1
+    while out in used:
+        n += 1
+        out = f"{base}-{n}"
+    return out
 
 
-def _ring_reason(map: Map, ring: Ring, leanings: list[RingLeaning]) -> str:
-    labels = {n.code: n.label for n in map.needs}
-    return f"Services with its needs sit mostly in the {_RING_NAMES[ring]}: " + "; ".join(
-        f"{labels.get(lean.need, lean.need)}, {round(lean.shares[ring] * 100)}% of "
-        f"{lean.services} services"
-        for lean in leanings
-        if lean.services
+def _check_where(map: Map, index: AreaIndex, proposal: Proposal) -> None:
+    """Raise, naming the field, for an area the map lacks or a ward not of the district."""
+    known = {a.id for a in map.areas}
+    for i, area in enumerate(proposal.areas):
+        if area not in known:
+            raise UnknownArea(f"{area!r} is not a known area", loc=("areas", i))
+    wards = {w.code for w in index.wards}
+    for i, code in enumerate(proposal.ward_codes):
+        if code not in wards:
+            raise UnknownArea(f"{code!r} is not a ward of the district", loc=("ward_codes", i))
+
+
+def _in_any(areas: Iterable[str]) -> list[Rule]:
+    """Living in any of the areas, as one rule; none for no areas."""
+    rules = [Rule(kind=RuleKind.area, area=a) for a in dict.fromkeys(areas)]
+    return rules if len(rules) < 2 else [Rule(kind=RuleKind.any_of, rules=rules)]
+
+
+def _with_wards(map: Map, index: AreaIndex, ward_codes: list[str]) -> tuple[Map, AreaIndex, Area]:
+    """The map and index with an area (of an id the map does not use) made of the wards."""
+    codes = list(dict.fromkeys(ward_codes))
+    names = [w.name for w in index.wards if w.code in set(codes)]
+    area = Area(
+        id=_new_id((a.id for a in map.areas), WARDS_AREA),
+        name=f"ward{'s' if len(codes) > 1 else ''} proposed ({', '.join(names)})",
+        description="The wards a proposal names, for what-if only",
+        any_of=[AreaClause(ward_codes=codes)],
+        status=Status.inferred,
     )
+    judged = map.model_copy(update={"areas": [*map.areas, area]})
+    return judged, index.with_wards(area, codes), area
+
+
+def propose(
+    *, map: Map, index: AreaIndex, proposal: Proposal | Service, as_of: dt.date
+) -> Proposed:
+    """The proposal as a Service, and what to judge it on; raises a typed error naming the
+    field (`loc`) for any need, area, ward or GP list the map lacks.
+
+    Left out, the id is a new slug of the name, the ring where its needs lean on `as_of` (grey
+    when no service shares them), the provider "Proposed" and the source the proposal itself.
+    """
+    if isinstance(proposal, Service):
+        proposal = Proposal.model_validate(proposal.model_dump())
+    _require_needs(map, proposal.needs)
+    _check_where(map, index, proposal)
+    name = proposal.name
+    given = proposal.model_dump(exclude={"areas", "ward_codes"}, exclude_none=True)
+    service = Service.model_validate(
+        given
+        | {
+            "id": proposal.id or _new_id(map.services_by_id, name),
+            "ring": proposal.ring
+            or derive_ring(map=map, needs=proposal.needs, as_of=as_of)[0]
+            or Ring.grey,
+            "provider": proposal.provider or "Proposed",
+            "remit": proposal.remit or f"Proposed: {name}",
+            "rules": [*given["rules"], *_in_any(proposal.areas)],
+            "sources": given["sources"]
+            or [{"title": "Commissioner's proposal", "status": Status.inferred}],
+            "last_verified": proposal.last_verified or as_of,
+        }
+    )
+    validate_proposal(map, service)  # its own rules
+    if not proposal.ward_codes:
+        return Proposed(service=service, map=map, index=index)
+    judged_map, judged_index, area = _with_wards(map, index, proposal.ward_codes)
+    # After validation: the map as it was has no such area.
+    service = service.model_copy(update={"rules": [*service.rules, *_in_any([area.id])]})
+    return Proposed(service=service, map=judged_map, index=judged_index)
 
 
 def _suggest_edges(
@@ -147,7 +302,9 @@ def _suggest_edges(
 def _overlaps(
     *, map: Map, index: AreaIndex, running: Service, as_of: dt.date, limit: int
 ) -> list[ServiceOverlap]:
-    """The services active that day that share a need with the proposal, most alike first."""
+    """The services active that day that share a need with the proposal, most alike first.
+
+    `map` as it was: the area a proposal's wards make up is not one the services share."""
     scorer = Scorer(map=map, index=index, day=as_of)
     profile = profiles(scorer, [running])[0]
     others = (s for s in map.services if s.id != running.id and s.active_on(as_of))
@@ -206,29 +363,24 @@ def what_if(
     map: Map,
     index: AreaIndex,
     graph: ReferralGraph,
-    proposal: Service,
+    proposal: Proposal | Service,
     as_of: dt.date,
     limit: int = 50,
 ) -> WhatIfResult:
     """What a proposed service would duplicate and add on `as_of`; nothing is stored.
 
-    The proposal is taken as running that day whatever its own dates (its rules' dates still
-    apply). A proposal with an existing id stands in for that service: it is not compared
-    with itself. Gaps filled: for each of its needs at each of its levels, the ward x band
-    cells no service covers today and the proposal would (eligible, or subject to the checks
-    listed).
+    The proposal (see `propose`) is taken as running that day whatever its own dates (its
+    rules' dates still apply). A proposal with an existing id stands in for that service: it
+    is not compared with itself. Gaps filled: for each of its needs at each of its levels, the
+    ward x band cells no service covers today and the proposal would (eligible, or subject to
+    the checks listed).
     """
-    validate_proposal(map, proposal)
-    running = proposal.model_copy(update={"valid_from": None, "valid_to": None})
-    replaces = proposal.id if map.service(proposal.id) is not None else None
-    overlaps = _overlaps(map=map, index=index, running=running, as_of=as_of, limit=limit)
-    filled = _gaps_filled(map=map, index=index, running=running, as_of=as_of)
-    ring, leanings = derive_ring(map=map, needs=running.needs, as_of=as_of, exclude=running.id)
-    if ring is None:
-        ring = running.ring
-        reason = "No service active that day shares its needs: keeping the ring it was given"
-    else:
-        reason = _ring_reason(map, ring, leanings)
+    judged = propose(map=map, index=index, proposal=proposal, as_of=as_of)
+    running = judged.service.model_copy(update={"valid_from": None, "valid_to": None})
+    replaces = running.id if map.service(running.id) is not None else None
+    overlaps = _overlaps(map=map, index=judged.index, running=running, as_of=as_of, limit=limit)
+    filled = _gaps_filled(map=judged.map, index=judged.index, running=running, as_of=as_of)
+    ring, reason, leanings = place(map=map, service=running, as_of=as_of)
     return WhatIfResult(
         as_of=as_of,
         service_id=running.id,
