@@ -66,6 +66,21 @@ def run(label: str, snap: Snapshot, repeat: int) -> None:
             ),
         )
     )
+    wards = [w.code for w in index.wards[:3]]
+    minimal = analytics.Proposal(
+        name="Proposed in three wards", needs=[NEED], levels=[Level.targeted], ward_codes=wards
+    )
+    print(
+        summary(
+            f"{label}, what-if (minimal proposal, 3 wards)",
+            timed(
+                lambda: analytics.what_if(
+                    map=m, index=index, graph=snap.graph, proposal=minimal, as_of=DAY
+                ),
+                max(1, repeat // 5),
+            ),
+        )
+    )
     print(
         summary(
             f"{label}, network",

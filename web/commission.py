@@ -13,8 +13,9 @@ from pydantic import BaseModel, ValidationError
 
 from api.deps import MapDep
 from navigator.core import analytics
-from navigator.core.errors import NavigatorError
-from navigator.core.models import MAX_AGE_MONTHS, MIN_AGE_MONTHS, Level, Map, Ring, Service
+from navigator.core.errors import NavigatorError, UnknownNeed
+from navigator.core.models import MAX_AGE_MONTHS, MIN_AGE_MONTHS, Level
+from navigator.core.search import require_need
 from navigator.core.snapshot import Snapshot
 from navigator.core.wording import when
 from web.forms import BAD_DATE, FieldError, FormErrors
@@ -27,6 +28,7 @@ router = APIRouter(include_in_schema=False)
 MATRIX_SERVICES = 12
 TOP_PAIRS = 20
 WHAT_IF_FIELDS = ["name", "needs", "levels", "min_age_months", "max_age_months", "area"]
+LEVELS = {lv.value for lv in Level}
 
 
 class WhatIfForm(BaseModel):
@@ -88,69 +90,73 @@ def _matrix(
     return {"columns": [(sid, names.get(sid, sid)) for sid in ids], "rows": rows}
 
 
-def _proposal(form: WhatIfForm, m: Map, day: dt.date) -> tuple[Service | None, list[FieldError]]:
-    """The form as a Service, or the errors that stop it becoming one."""
+# Where the core's field names differ from the form's, and what to say about a wrong answer.
+FORM_FIELD = {"areas": "area"}
+WRONG_CHOICE = {
+    "needs": "Select needs from the list",
+    "levels": "Select levels from the list",
+    "area": "Select an area from the list",
+}
+
+
+def _form_error(loc: tuple[str | int, ...], message: str) -> FieldError:
+    """A core or validation error about a proposal's field, worded for the form."""
+    field = FORM_FIELD.get(str(loc[0]), str(loc[0])) if loc else "name"
+    if field not in WHAT_IF_FIELDS:
+        return FieldError("name", message)
+    return FieldError(field, WRONG_CHOICE.get(field, message))
+
+
+def _age(form: WhatIfForm, field: str, errors: list[FieldError]) -> int | None:
+    text = getattr(form, field).strip()
+    if not text:
+        return None
+    if re.fullmatch(r"-?\d{1,4}", text) and MIN_AGE_MONTHS <= int(text) <= MAX_AGE_MONTHS:
+        return int(text)
+    errors.append(
+        FieldError(
+            field,
+            f"Enter a whole number of months from {MIN_AGE_MONTHS} (start of "
+            f"pregnancy) to {MAX_AGE_MONTHS}, or leave it empty",
+        )
+    )
+    return None
+
+
+def _proposal(form: WhatIfForm) -> tuple[analytics.Proposal | None, list[FieldError]]:
+    """The form as the core's Proposal, or the errors that stop it becoming one. Whether the
+    map knows its needs and area is the core's to say (`analytics.propose`)."""
     errors: list[FieldError] = []
     name = form.name.strip()
     if not name:
         errors.append(FieldError("name", "Enter a name for the proposed service"))
     elif len(name) > 200:
         errors.append(FieldError("name", "Enter a name of 200 characters or fewer"))
-    known = m.need_codes()
     if not form.needs:
         errors.append(FieldError("needs", "Select at least one need"))
-    elif any(n not in known for n in form.needs):
-        errors.append(FieldError("needs", "Select needs from the list"))
-    levels = {lv.value for lv in Level}
     if not form.levels:
         errors.append(FieldError("levels", "Select at least one level"))
-    elif any(lv not in levels for lv in form.levels):
-        errors.append(FieldError("levels", "Select levels from the list"))
-    ages: dict[str, int | None] = {}
-    for field in ("min_age_months", "max_age_months"):
-        text = getattr(form, field).strip()
-        if not text:
-            ages[field] = None
-        elif re.fullmatch(r"-?\d{1,4}", text) and MIN_AGE_MONTHS <= int(text) <= MAX_AGE_MONTHS:
-            ages[field] = int(text)
-        else:
-            errors.append(
-                FieldError(
-                    field,
-                    f"Enter a whole number of months from {MIN_AGE_MONTHS} (start of "
-                    f"pregnancy) to {MAX_AGE_MONTHS}, or leave it empty",
-                )
-            )
-    lo, hi = ages.get("min_age_months"), ages.get("max_age_months")
+    elif any(lv not in LEVELS for lv in form.levels):
+        errors.append(FieldError("levels", WRONG_CHOICE["levels"]))
+    lo = _age(form, "min_age_months", errors)
+    hi = _age(form, "max_age_months", errors)
     if lo is not None and hi is not None and hi <= lo:
         errors.append(FieldError("max_age_months", "The age limit must be above the first age"))
-    if form.area and form.area not in {a.id for a in m.areas}:
-        errors.append(FieldError("area", "Select an area from the list"))
     if errors:
         return None, errors
-    ring, _ = analytics.derive_ring(map=m, needs=form.needs, as_of=day)
     try:
-        service = Service.model_validate(
-            {
-                "id": re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:80].strip("-")
-                or "proposed-service",
-                "name": name,
-                "provider": "Proposed",
-                "ring": ring or Ring.grey,
-                "remit": f"Proposed: {name}",
-                "needs": list(dict.fromkeys(form.needs)),
-                "levels": list(dict.fromkeys(form.levels)),
-                "min_age_months": lo,
-                "max_age_months": hi,
-                "rules": [{"kind": "area", "area": form.area}] if form.area else [],
-                "sources": [{"title": "Commissioner's proposal", "status": "inferred"}],
-                "last_verified": day,
-            }
+        proposal = analytics.Proposal(
+            name=name,
+            needs=list(dict.fromkeys(form.needs)),
+            levels=[Level(lv) for lv in dict.fromkeys(form.levels)],
+            min_age_months=lo,
+            max_age_months=hi,
+            areas=[form.area] if form.area else [],
         )
     except ValidationError as exc:
-        field = str(exc.errors()[0]["loc"][0]) if exc.errors()[0]["loc"] else "name"
-        return None, [FieldError(field if field in WHAT_IF_FIELDS else "name", "Check this answer")]
-    return service, []
+        first = exc.errors()[0]
+        return None, [_form_error(tuple(first["loc"]), "Check this answer")]
+    return proposal, []
 
 
 def _page(
@@ -167,14 +173,18 @@ def _page(
     m = snap.map
     errors = list(errors or [])
     day = _day(as_of, errors)
-    if need and need not in m.need_codes():
-        errors.append(FieldError("need", "Select a need from the list"))
-    if level and level not in {lv.value for lv in Level}:
+    chosen_need = m.policy.analytics.default_need
+    if need:
+        try:
+            require_need(need, m.need_codes(), loc=("need",))
+            chosen_need = need
+        except UnknownNeed:
+            errors.append(FieldError("need", "Select a need from the list"))
+    if level and level not in LEVELS:
         errors.append(FieldError("level", "Select a level from the list"))
-    chosen_need = need if need in m.need_codes() else m.policy.analytics.default_need
     if chosen_need not in m.need_codes():
-        chosen_need = m.needs[0].code
-    chosen_level = Level(level) if level in {lv.value for lv in Level} else Level.universal_plus
+        chosen_need = m.needs[0].code  # the policy's default need is no longer on the map
+    chosen_level = Level(level) if level in LEVELS else Level.universal_plus
     names = {s.id: s.name for s in m.services}
     overlap = analytics.overlap(map=m, index=snap.area_index, as_of=day)
     gaps = analytics.gaps(
@@ -202,6 +212,9 @@ def _page(
             "level_labels": {lv.id.value: lv.label for lv in m.levels},
             "ring_labels": {r.id.value: r.label for r in m.rings},
             "areas": m.areas,
+            "district_name": next(
+                (a.name for a in m.areas if a.id == m.policy.analytics.district_area), "district"
+            ),
             "names": names,
             "matrix": _matrix(snap, day, overlap.pairs, names),
             "pairs": overlap.pairs[:TOP_PAIRS],
@@ -238,7 +251,7 @@ def commission_what_if(
     """What a proposed service would duplicate and add. Nothing is stored."""
     errors: list[FieldError] = []
     day = _day(form.as_of, errors)
-    proposal, problems = _proposal(form, snap.map, day)
+    proposal, problems = _proposal(form)
     result = None
     if proposal is not None and not errors:
         try:
@@ -251,7 +264,7 @@ def commission_what_if(
                 limit=10,
             )
         except NavigatorError as exc:
-            problems.append(FieldError(exc.field or "name", exc.message))
+            problems.append(_form_error(exc.loc, exc.message))
     return _page(
         request,
         snap,

@@ -10,8 +10,14 @@ from fastapi import APIRouter, Query
 from api.deps import MapDep
 from api.routes.services import AsOf
 from navigator.core import analytics
-from navigator.core.analytics import GapsResult, NetworkResult, OverlapResult, WhatIfResult
-from navigator.core.models import Level, Service
+from navigator.core.analytics import (
+    GapsResult,
+    NetworkResult,
+    OverlapResult,
+    Proposal,
+    WhatIfResult,
+)
+from navigator.core.models import Level
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 
@@ -62,10 +68,15 @@ def gaps(
     "/what-if",
     response_model=WhatIfResult,
     summary="What a proposed service would duplicate and add (nothing is stored)",
+    description=(
+        "The proposal needs a name, needs, levels, optional ages, and `areas` (area ids) or "
+        "`ward_codes` (wards of the district); any other field of a service may be given too, "
+        "so a whole service (an existing one, edited) is a proposal."
+    ),
     responses=BAD_INPUT,
 )
 def what_if(
-    proposal: Service,
+    proposal: Proposal,
     snap: MapDep,
     as_of: AsOf = None,
     limit: Annotated[int, Query(ge=1, le=5000, description="Overlaps to return")] = 50,

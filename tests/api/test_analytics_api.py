@@ -181,6 +181,74 @@ def test_what_if_needs_the_fields_of_a_service(seed_client: TestClient) -> None:
     )
 
 
+BSB_WARDS = ["E05001345", BRADFORD_MOOR, "E05001358"]
+MINIMAL = {
+    "name": "Baby bonds",
+    "needs": ["parent_infant_relationship"],
+    "levels": ["specialist"],
+    "min_age_months": -9,
+    "max_age_months": 24,
+}
+
+
+def what_if(client: TestClient, body: dict[str, Any], as_of: str = "2017-06-01") -> Any:
+    return client.post(f"{BASE}/what-if", json=body, params={"as_of": as_of})
+
+
+def test_what_if_takes_a_minimal_proposal_in_areas(seed_client: TestClient) -> None:
+    # What the commissioners' page sends: no id, provider, sources or date of checking.
+    r = what_if(seed_client, MINIMAL | {"areas": ["bsb"]})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["service_id"] == "baby-bonds"
+    assert body["replaces"] is None
+    assert body["overlaps"]
+    # In 2017 nobody offered specialist help with the relationship in pregnancy.
+    assert {(g["ward_code"], g["age_band"]) for g in body["gaps_filled"]} == {
+        (w, "pregnancy") for w in BSB_WARDS
+    }
+    assert seed_client.get("/api/v1/services/baby-bonds").status_code == 404
+
+
+def test_what_if_takes_wards_of_the_district(seed_client: TestClient) -> None:
+    in_area = what_if(seed_client, MINIMAL | {"areas": ["bsb"]}).json()
+    # The Better Start Bradford area is these three wards: naming them is the same proposal.
+    by_wards = what_if(seed_client, MINIMAL | {"ward_codes": list(reversed(BSB_WARDS))})
+    assert by_wards.status_code == 200, by_wards.text
+    assert by_wards.json() == in_area
+    one = what_if(seed_client, MINIMAL | {"ward_codes": [BRADFORD_MOOR]}).json()
+    assert {g["ward_code"] for g in one["gaps_filled"]} == {BRADFORD_MOOR}
+    assert one["overlaps"][0]["shared_areas"] == []
+
+
+def test_a_minimal_proposal_with_the_name_of_a_service_does_not_replace_it(
+    seed_client: TestClient,
+) -> None:
+    r = what_if(seed_client, MINIMAL | {"name": "Little Minds Matter"}, as_of="2024-06-01")
+    assert r.status_code == 200, r.text
+    assert r.json()["service_id"] == "little-minds-matter-2"
+    assert r.json()["replaces"] is None
+    assert LMM in [o["service_id"] for o in r.json()["overlaps"]]
+
+
+@pytest.mark.parametrize(
+    ("change", "loc"),
+    [
+        ({"ward_codes": [BRADFORD_MOOR, "E05000001"]}, ["body", "ward_codes", 1]),
+        ({"areas": ["bsb", "leeds"]}, ["body", "areas", 1]),
+        ({"areas": ["bsb"], "ward_codes": [BRADFORD_MOOR]}, ["body", "ward_codes"]),
+        ({"needs": ["nope"]}, ["body", "needs", 0]),
+        ({"name": ""}, ["body", "name"]),
+        ({"max_age_months": -10}, ["body", "max_age_months"]),
+        ({"min_age_months": 24, "max_age_months": 12}, ["body", "max_age_months"]),
+    ],
+)
+def test_what_if_rejects_a_bad_minimal_proposal(
+    seed_client: TestClient, change: dict[str, Any], loc: list[Any]
+) -> None:
+    assert_422(what_if(seed_client, MINIMAL | change), loc)
+
+
 # --- network ----------------------------------------------------------------------------------
 
 
@@ -238,6 +306,10 @@ def test_commission_page_shows_the_blind_spot_as_gaps(seed_client: TestClient) -
     assert r.status_code == 200
     doc = parse(r.text)
     assert doc.find("h1").text == "For commissioners"
+    # The wards are the district's, named from the map's policy.
+    assert any(
+        p.text.startswith("For each ward of the Bradford district") for p in doc.find_all("p")
+    )
     pregnancy, *_ = gap_row(doc, "Bradford Moor")
     assert pregnancy == "Gap"
     assert all(td.text == "Gap" for td in doc.find_all("td", class_="gap"))
@@ -287,3 +359,16 @@ def test_commission_page_says_what_is_wrong(seed_client: TestClient) -> None:
     assert r.status_code == 422
     links = [a.attrs["href"] for a in parse(r.text).find(role="alert").find_all("a")]
     assert links == ["#name", "#needs", "#levels", "#min_age_months"]
+
+
+def test_commission_page_names_an_area_the_map_lacks(seed_client: TestClient) -> None:
+    # The page builds the same proposal as the API takes: the core says the area is unknown.
+    form = {"name": "Baby bonds", "needs": ["parent_infant_relationship"], "levels": ["targeted"]}
+    r = seed_client.post("/commission/what-if", data=form | {"area": "leeds"})
+    assert r.status_code == 422
+    alert = parse(r.text).find(role="alert")
+    assert [a.attrs["href"] for a in alert.find_all("a")] == ["#area"]
+    assert "Select an area from the list" in alert.text
+    r = seed_client.post("/commission/what-if", data=form | {"needs": ["nope"]})
+    assert r.status_code == 422
+    assert [a.attrs["href"] for a in parse(r.text).find(role="alert").find_all("a")] == ["#needs"]

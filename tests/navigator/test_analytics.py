@@ -583,6 +583,86 @@ def test_what_if_names_what_the_map_does_not_know(
     assert getattr(raised.value, "loc", None) == loc
 
 
+def test_a_proposal_takes_every_field_of_a_service() -> None:
+    assert set(Service.model_fields) <= set(analytics.Proposal.model_fields)
+
+
+def test_a_whole_service_is_proposed_as_it_is(mini_map: Map, mini_index: AreaIndex) -> None:
+    lmm = mini_map.services_by_id[LMM]
+    judged = analytics.propose(
+        map=mini_map, index=mini_index, proposal=lmm, as_of=day("2024-06-01")
+    )
+    assert judged.service == lmm
+    assert judged.map is mini_map
+    assert judged.index is mini_index
+
+
+def test_a_minimal_proposal_is_filled_in(mini_map: Map, mini_index: AreaIndex) -> None:
+    proposal = analytics.Proposal(
+        name="Little Minds Matter", needs=["parent_infant_relationship"], levels=["specialist"]
+    )
+    on = day("2024-06-01")
+    service = analytics.propose(map=mini_map, index=mini_index, proposal=proposal, as_of=on).service
+    # A new id, never the existing service's: it stands in for one only when its id says so.
+    assert service.id == "little-minds-matter-2"
+    assert service.ring is Ring.core
+    assert service.provider == "Proposed"
+    assert service.last_verified == on
+    assert [s.title for s in service.sources] == ["Commissioner's proposal"]
+    assert service.rules == []
+    two = proposal.model_copy(update={"areas": ["bsb", "bradford-district"]})
+    (rule,) = analytics.propose(
+        map=mini_map, index=mini_index, proposal=two, as_of=on
+    ).service.rules
+    assert rule.kind is RuleKind.any_of
+    assert [r.area for r in rule.rules] == ["bsb", "bradford-district"]
+
+
+def test_a_proposals_wards_are_an_area_as_if_built_with_it(
+    mini_map: Map, mini_index: AreaIndex, postcodes: PostcodeTable
+) -> None:
+    proposal = analytics.Proposal(
+        name="Two wards",
+        needs=["housing"],
+        levels=["targeted"],
+        ward_codes=[BRADFORD_MOOR, KEIGHLEY_CENTRAL],
+    )
+    judged = analytics.propose(
+        map=mini_map, index=mini_index, proposal=proposal, as_of=day("2024-06-01")
+    )
+    (rule,) = judged.service.rules
+    (area,) = [a for a in judged.map.areas if a.id == rule.area]
+    assert area.any_of[0].ward_codes == [BRADFORD_MOOR, KEIGHLEY_CENTRAL]
+    built = AreaIndex.build(map=judged.map, postcodes=postcodes)
+    assert judged.index.areas == built.areas
+    assert judged.index.wards == built.wards
+    assert {w.code for w in built.wards if area.id in w.areas} == {BRADFORD_MOOR, KEIGHLEY_CENTRAL}
+    # The map and index asked about are left as they were.
+    assert area.id not in mini_index.areas
+    assert all(a.id != area.id for a in mini_map.areas)
+
+
+@pytest.mark.parametrize(
+    ("change", "loc"),
+    [
+        ({"ward_codes": [BRADFORD_MOOR, "E05000001"]}, ("ward_codes", 1)),
+        ({"areas": ["leeds"]}, ("areas", 0)),
+        ({"needs": ["housing", "nope"]}, ("needs", 1)),
+    ],
+)
+def test_a_proposal_names_what_the_map_does_not_know(
+    mini_map: Map, mini_index: AreaIndex, change: dict[str, Any], loc: tuple[object, ...]
+) -> None:
+    proposal = analytics.Proposal.model_validate(
+        {"name": "New", "needs": ["housing"], "levels": ["targeted"]} | change
+    )
+    with pytest.raises((UnknownArea, UnknownNeed)) as raised:
+        analytics.propose(
+            map=mini_map, index=mini_index, proposal=proposal, as_of=day("2024-01-01")
+        )
+    assert raised.value.loc == loc
+
+
 # --- network ----------------------------------------------------------------------------------
 
 
