@@ -114,6 +114,12 @@ class GpList(Frozen):
     check_text: str = Field(min_length=1, description="What to check while the list is not loaded")
     practices: list[OdsCode] | None = None
 
+    @field_validator("practices", mode="after")
+    @classmethod
+    def _one_order(cls, value: list[str] | None) -> list[str] | None:
+        # Stored as a set: sorted and once each, so what is saved is what is read back (ETags).
+        return None if value is None else sorted(set(value))
+
 
 class Rule(Dated):
     """One eligibility condition of a service, in force over its dates.

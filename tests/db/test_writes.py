@@ -139,7 +139,7 @@ def test_gp_lists_merge_inside_the_transaction(engine: Engine) -> None:
         list_id="ric", changes={"practices": ["B83002", "B83001"]}, if_match=None, actor="cli",
         force=True,
     )  # fmt: skip
-    assert saved.practices == ["B83001", "B83002"]
+    assert saved.practices == ["B83001", "B83002"]  # one order: as stored, so ETags agree
     assert saved.check_text  # the rest of the list is kept
     with pytest.raises(InvalidEdit) as bad:
         writer.update_gp_list(
