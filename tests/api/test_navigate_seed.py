@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.navigator.test_seed import REQUIRED_NEEDS
+from tests.core.test_seed import REQUIRED_NEEDS
 
 LMM = "little-minds-matter"
 BSB_BABY = {
