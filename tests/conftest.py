@@ -26,6 +26,7 @@ from navigator.settings import DEFAULT_SEED, POSTCODE_DIR, Settings
 
 DATA = Path(__file__).parent / "data"
 MINI_SEED = DATA / "mini.yaml"
+STANDARDS = Path(__file__).parent / "standards"  # vendored HSDS and ORUK schemas (README there)
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
