@@ -35,7 +35,7 @@ lint: install-test
 
 # Tests in parallel, one worker a core (PYTEST_XDIST_AUTO_NUM_WORKERS=N to choose). worksteal, not
 # loadfile or loadscope: those key tests by node id, and schemathesis gives all its cases one, so
-# they would run one case of 39. Bytecode caches stay on even where the environment turns them off
+# they would run only one of its cases. Bytecode caches stay on where the environment turns them off
 # (PYTHONDONTWRITEBYTECODE): otherwise every worker, and every server a test starts, compiles and
 # rewrites every module again.
 test: lint
