@@ -33,8 +33,13 @@ lint: install-test
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
+# Tests in parallel, one worker a core (PYTEST_XDIST_AUTO_NUM_WORKERS=N to choose). worksteal, not
+# loadfile or loadscope: those key tests by node id, and schemathesis gives all its cases one, so
+# they would run only one of its cases. Bytecode caches stay on where the environment turns them off
+# (PYTHONDONTWRITEBYTECODE): otherwise every worker, and every server a test starts, compiles and
+# rewrites every module again.
 test: lint
-	$(PY) -m pytest
+	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -n auto --dist worksteal
 
 fmt: install-test
 	$(VENV)/bin/ruff format .

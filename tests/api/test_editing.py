@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from navigator.app import create_app
 from navigator.cli import app as cli
-from navigator.db import accounts, connection, store
+from navigator.db import accounts, connection, keys, store
 from navigator.settings import Settings, get_settings
 from tests.conftest import MINI_SEED
 
@@ -306,14 +306,24 @@ def test_keys_are_stored_hashed_and_can_be_revoked(env: Env) -> None:
     key = created.json()["key"]
     auth = {"Authorization": f"Bearer {key}"}
     assert env.client.get("/api/v1/audit", headers=auth).status_code == 200
-    if env.db is not None:
-        stored = b"".join(p.read_bytes() for p in env.db.parent.iterdir())
-    else:
-        with env.engine.connect() as conn:
-            stored = str(conn.exec_driver_sql("SELECT * FROM api_key").all()).encode()
+    _, prefix, secret = key.split("_", 2)
+    with env.engine.connect() as conn:
+        row = conn.exec_driver_sql("SELECT prefix, hash FROM api_key WHERE name = 'cli-bot'").one()
+        # Every table, on both databases: neither the key nor its secret is anywhere.
+        stored = str(
+            [
+                conn.exec_driver_sql(f"SELECT * FROM {t}").all()
+                for t in sqlalchemy.inspect(conn).get_table_names()
+            ]
+        ).encode()
+    if env.db is not None:  # SQLite: the raw file and its journal too
+        stored += b"".join(p.read_bytes() for p in env.db.parent.iterdir())
     assert key.encode() not in stored
-    assert key.split("_", 2)[2].encode() not in stored
-    assert b"scrypt$" in stored or env.db is not None
+    assert secret.encode() not in stored
+    assert row.prefix == prefix
+    assert row.hash.startswith("scrypt$")
+    assert keys.verify(secret, row.hash)
+    assert not keys.verify(secret + "x", row.hash)
     revoked = env.client.delete(f"/api/v1/keys/{created.json()['id']}", headers=env.admin)
     assert revoked.status_code == 200
     assert env.client.get("/api/v1/audit", headers=auth).status_code == 401

@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 
 from navigator.core.models import Map
 from navigator.settings import get_settings
-from tests.conftest import IN_CI
+from tests.conftest import STANDARDS
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "hsds-3.0" / "compiled"
+HSDS = STANDARDS / "hsds-3.0" / "compiled"
 SECRET = "Confidential refuge address held by Staying Put"
 
 
@@ -35,13 +35,7 @@ def _strict(node: Any) -> Any:
 
 
 def _schema(name: str) -> jsonschema.Draft202012Validator:
-    path = SHARED / name
-    if not path.exists():
-        # The schemas are CC BY-SA, so they stay in ../shared rather than in this repository.
-        if IN_CI:
-            pytest.fail(f"{path} is required under CI=true")
-        pytest.skip(f"{path} not found: the HSDS schemas live in ../shared/data")
-    schema = _strict(json.loads(path.read_text()))
+    schema = _strict(json.loads((HSDS / name).read_text()))
     return jsonschema.Draft202012Validator(
         schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     )
