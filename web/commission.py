@@ -13,12 +13,11 @@ from pydantic import BaseModel, ValidationError
 
 from api.deps import MapDep
 from navigator.core import analytics
-from navigator.core.errors import NavigatorError, UnknownNeed
+from navigator.core.errors import NavigatorError
 from navigator.core.models import MAX_AGE_MONTHS, MIN_AGE_MONTHS, Level
-from navigator.core.search import require_need
 from navigator.core.snapshot import Snapshot
 from navigator.core.wording import when
-from web.forms import BAD_DATE, FieldError, FormErrors
+from web.forms import BAD_DATE, FieldError, FormErrors, need_error
 from web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -175,11 +174,11 @@ def _page(
     day = _day(as_of, errors)
     chosen_need = m.policy.analytics.default_need
     if need:
-        try:
-            require_need(need, m.need_codes(), loc=("need",))
+        error = need_error(m, need)
+        if error is None:
             chosen_need = need
-        except UnknownNeed:
-            errors.append(FieldError("need", "Select a need from the list"))
+        else:
+            errors.append(error)
     if level and level not in LEVELS:
         errors.append(FieldError("level", "Select a level from the list"))
     if chosen_need not in m.need_codes():

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ValidationError
 
-from navigator.core.errors import NavigatorError
+from navigator.core.errors import NavigatorError, UnknownNeed
 from navigator.core.family import Family
+from navigator.core.models import Map
+from navigator.core.search import require_need
 
 
 class NavigateForm(BaseModel):
@@ -148,3 +150,14 @@ def parse(form: NavigateForm, today: dt.date) -> tuple[Family, dt.date]:
     if errors:
         raise InvalidForm(FormErrors(errors))
     return family, day
+
+
+def need_error(m: Map, need: str) -> FieldError | None:
+    """A chosen need the map does not know, as the form's error (the core decides)."""
+    if not need:
+        return None
+    try:
+        require_need(need, m.need_codes(), loc=("need",))
+    except UnknownNeed:
+        return FieldError("need", "Select a need from the list")
+    return None

@@ -29,6 +29,7 @@ from web.forms import (
     InvalidForm,
     NavigateForm,
     navigator_error,
+    need_error,
 )
 from web.forms import parse as parse_form
 from web.mapview import RING_COLOUR, MapCache, assets, assets_version
@@ -152,9 +153,7 @@ def directory(
 ) -> HTMLResponse:
     m = snap.map
     q = q[:200]  # as the field's maxlength: a longer query is typing, not an error
-    errors = []
-    if need and need not in m.need_codes():
-        errors.append(FieldError("need", "Select a need from the list"))
+    errors = [e for e in (need_error(m, need),) if e is not None]
     if ring and ring not in {r.value for r in Ring}:
         errors.append(FieldError("ring", "Select a circle of the map from the list"))
     services: list[Service] = []
@@ -220,9 +219,7 @@ def service_page(request: Request, snap: MapDep, service_id: str) -> HTMLRespons
 @router.get("/map", response_class=HTMLResponse)
 def system_map(request: Request, snap: MapDep, need: str = "", as_of: str = "") -> HTMLResponse:
     m = snap.map
-    errors = []
-    if need and need not in m.need_codes():
-        errors.append(FieldError("need", "Select a need from the list"))
+    errors = [e for e in (need_error(m, need),) if e is not None]
     day = dt.date.today()
     if as_of:
         try:

@@ -266,8 +266,10 @@ class Training(Frozen):
 
 
 class Strand(Frozen):
-    number: int = Field(ge=1, le=4)
-    id: Literal["community_messaging", "training", "consultation", "direct_clinical_work"]
+    """One of LMM's strands of work, as the seed lists them."""
+
+    number: int = Field(ge=1)
+    id: Code
     name: str
     description: str
 
@@ -279,6 +281,7 @@ class OfferRule(Frozen):
     """
 
     levels: list[Level] = Field(min_length=1)
+    # The contract's two answers that lead to LMM; each must be one of the seed's strands.
     strand: Literal["consultation", "direct_clinical_work"]
     options: list[Code] = []
     complex_options: list[Code] = Field(
@@ -294,7 +297,7 @@ class LmmOffer(Frozen):
     and the policy table that picks the offer for a family's level."""
 
     service_id: Slug
-    strands: list[Strand] = Field(min_length=4, max_length=4)
+    strands: list[Strand] = Field(min_length=1)
     consultation_types: list[ConsultationType] = Field(min_length=1)
     tiers: list[Tier] = Field(min_length=1)
     training: list[Training] = Field(min_length=1)
@@ -324,7 +327,10 @@ class LmmOffer(Frozen):
                 f"offer_by_level must name every level once (missing: {missing or 'none'})"
             )
         known = {c.id for c in self.consultation_types}
+        strands = {s.id for s in self.strands}
         for rule in self.offer_by_level:
+            if rule.strand not in strands:
+                raise ValueError(f"offer_by_level names strand {rule.strand!r}, not in strands")
             for code in (*rule.options, *rule.complex_options, *rule.for_team):
                 if code not in known:
                     raise ValueError(f"offer_by_level names unknown consultation type {code!r}")
