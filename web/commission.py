@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from api.deps import MapDep
 from navigator.core import analytics
 from navigator.core.errors import NavigatorError
-from navigator.core.models import MAX_AGE_MONTHS, MIN_AGE_MONTHS, Level
+from navigator.core.models import MAX_AGE_MONTHS, MIN_AGE_MONTHS, Level, Map
 from navigator.core.snapshot import Snapshot
 from navigator.core.wording import when
 from web.forms import BAD_DATE, FieldError, FormErrors, need_error
@@ -158,6 +158,22 @@ def _proposal(form: WhatIfForm) -> tuple[analytics.Proposal | None, list[FieldEr
     return proposal, []
 
 
+def _choices(m: Map, need: str, level: str, errors: list[FieldError]) -> tuple[str, Level]:
+    """The need and level the gaps grid shows: the asked ones, else the policy's defaults."""
+    chosen_need = m.policy.analytics.default_need
+    if need:
+        error = need_error(m, need)
+        if error is None:
+            chosen_need = need
+        else:
+            errors.append(error)
+    if level and level not in LEVELS:
+        errors.append(FieldError("level", "Select a level from the list"))
+    if chosen_need not in m.need_codes():
+        chosen_need = m.needs[0].code  # the policy's default need is no longer on the map
+    return chosen_need, Level(level) if level in LEVELS else Level.universal_plus
+
+
 def _page(
     request: Request,
     snap: Snapshot,
@@ -172,18 +188,7 @@ def _page(
     m = snap.map
     errors = list(errors or [])
     day = _day(as_of, errors)
-    chosen_need = m.policy.analytics.default_need
-    if need:
-        error = need_error(m, need)
-        if error is None:
-            chosen_need = need
-        else:
-            errors.append(error)
-    if level and level not in LEVELS:
-        errors.append(FieldError("level", "Select a level from the list"))
-    if chosen_need not in m.need_codes():
-        chosen_need = m.needs[0].code  # the policy's default need is no longer on the map
-    chosen_level = Level(level) if level in LEVELS else Level.universal_plus
+    chosen_need, chosen_level = _choices(m, need, level, errors)
     names = {s.id: s.name for s in m.services}
     overlap = analytics.overlap(map=m, index=snap.area_index, as_of=day)
     gaps = analytics.gaps(

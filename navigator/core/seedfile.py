@@ -119,24 +119,8 @@ def parse_map(data: Any, *, file: str = "<seed>") -> Map:
         "gp_lists": {g.id for g in gp_lists},
         "services": {s.id for _, s in services},
     }
-    service_ids = refs["services"]
-    try:
-        for entry, service in services:
-            entry_now = entry
-            check_service(service, refs)
-        for i, (_, edge) in enumerate(edges):
-            entry_now = f"edges[{i}] ({edge.source} -> {edge.target})"
-            check_edge(edge, refs)
-    except NavigatorError as exc:
-        raise SeedError(file, entry_now, _loc(exc.loc), exc.message) from None
-    if lmm.service_id not in service_ids:
-        raise SeedError(file, "lmm", "service_id", f"unknown service {lmm.service_id!r}")
-    for i, sid in enumerate(lmm.training_priority_services):
-        if sid not in service_ids:
-            raise SeedError(
-                file, "lmm", f"training_priority_services[{i}]", f"unknown service {sid!r}"
-            )
-
+    _check_references(services, edges, refs, file=file)
+    _check_lmm(lmm, refs["services"], file=file)
     _check_policy(policy, refs, file=file)
     return Map(
         meta=meta,
@@ -150,6 +134,36 @@ def parse_map(data: Any, *, file: str = "<seed>") -> Map:
         lmm=lmm,
         policy=policy,
     )
+
+
+def _check_references(
+    services: list[tuple[str, Service]],
+    edges: list[tuple[str, Edge]],
+    refs: dict[str, set[str]],
+    *,
+    file: str,
+) -> None:
+    """Every need, area, GP list and service an entry names must exist."""
+    entry_now = ""
+    try:
+        for entry, service in services:
+            entry_now = entry
+            check_service(service, refs)
+        for i, (_, edge) in enumerate(edges):
+            entry_now = f"edges[{i}] ({edge.source} -> {edge.target})"
+            check_edge(edge, refs)
+    except NavigatorError as exc:
+        raise SeedError(file, entry_now, _loc(exc.loc), exc.message) from None
+
+
+def _check_lmm(lmm: LmmOffer, service_ids: set[str], *, file: str) -> None:
+    if lmm.service_id not in service_ids:
+        raise SeedError(file, "lmm", "service_id", f"unknown service {lmm.service_id!r}")
+    for i, sid in enumerate(lmm.training_priority_services):
+        if sid not in service_ids:
+            raise SeedError(
+                file, "lmm", f"training_priority_services[{i}]", f"unknown service {sid!r}"
+            )
 
 
 def _check_policy(policy: Policy, refs: dict[str, set[str]], *, file: str) -> None:
