@@ -130,8 +130,10 @@ def test_facts_the_profile_has_no_field_for_are_attributes(seed_client: TestClie
     assert by_type["navigator_service_id"] == ["little-minds-matter"]
     assert "Parent–infant relationship" in by_type["need"]
     assert by_type["ring"] == ["Core"]
-    assert any("LMM" == n for n in by_type["alternate_name"])
-    assert by_type["eligibility"] and by_type["route"] and by_type["pathway"]
+    assert any(n == "LMM" for n in by_type["alternate_name"])
+    assert by_type["eligibility"]
+    assert by_type["route"]
+    assert by_type["pathway"]
     assert lmm["organization"]["organization_identifiers"][0]["identifier"] == "TAD"
 
 
@@ -215,7 +217,8 @@ def test_confidential_addresses_have_no_location(seed_client: TestClient) -> Non
             "contents"
         ]
     }
-    assert names and not any("Staying Put" in n or "domestic" in n.lower() for n in names)
+    assert names
+    assert not any("Staying Put" in n or "domestic" in n.lower() for n in names)
 
 
 def test_oruk_filters_mean_what_oruk_says(seed_client: TestClient, seed_map: Map) -> None:
@@ -227,7 +230,8 @@ def test_oruk_filters_mean_what_oruk_says(seed_client: TestClient, seed_map: Map
     everything = names()
     assert any("Little Minds" in n for n in names(search="litle minds"))
     housing = names(taxonomy_term_id="housing")
-    assert housing and housing < everything
+    assert housing
+    assert housing < everything
     assert not any("Little Minds" in n for n in housing)
     terms = seed_client.get("/oruk/taxonomy_terms", params={"per_page": 500}).json()["contents"]
     housing_id = next(t["id"] for t in terms if t["term"] == "housing")
@@ -235,7 +239,8 @@ def test_oruk_filters_mean_what_oruk_says(seed_client: TestClient, seed_map: Map
     # A kind of fact (a parent term) finds the services that have such a fact.
     phone_kind = next(t["id"] for t in terms if t["term"] == "phone" and "parent_id" not in t)
     with_phones = names(taxonomy_term_id=phone_kind)
-    assert with_phones and with_phones < everything
+    assert with_phones
+    assert with_phones < everything
     needs_taxonomy = next(t["taxonomy_id"] for t in terms if t["term"] == "housing")
     assert names(taxonomy_id=needs_taxonomy) == everything
     assert names(taxonomy_id="00000000-0000-0000-0000-000000000000") == set()
@@ -248,7 +253,8 @@ def test_oruk_filters_mean_what_oruk_says(seed_client: TestClient, seed_map: Map
     assert under_two
     for name in under_two:
         hi = by_name[name].max_age_months
-        assert hi is not None and hi <= 24
+        assert hi is not None
+        assert hi <= 24
     assert "Little Minds Matter" in under_two
     assert names(modified_after="2099-01-01T00:00:00") == set()
     assert names(modified_after="2000-01-01T00:00:00Z") == everything
