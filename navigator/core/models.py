@@ -191,7 +191,7 @@ class Service(Dated):
     aliases: list[str] = []
     former_names: list[str] = []
     provider: str = Field(min_length=1)
-    organisation: Slug | None = Field(
+    organisation_id: Slug | None = Field(
         default=None, description="The id of the providing organisation in the map's list"
     )
     ring: Ring
@@ -210,12 +210,6 @@ class Service(Dated):
     )
     sources: list[Source] = Field(min_length=1)
     last_verified: dt.date
-
-    @field_validator("organisation", mode="before")
-    @classmethod
-    def _organisation_id(cls, value: Any) -> Any:
-        # Read as {"id", "name", "ods_code"}: what is read may be written back.
-        return value.get("id") if isinstance(value, dict) else value
 
     @field_validator("max_age_months", mode="after")
     @classmethod

@@ -43,7 +43,7 @@ STATUSES = ("active", "inactive", "defunct", "temporarily closed")
 COMPARED = (
     "name",
     "provider",
-    "organisation",
+    "organisation_id",
     "remit",
     "min_age_months",
     "max_age_months",
@@ -428,7 +428,7 @@ def read_service(
         "aliases": terms.facts.get("alternate_name", []),
         "former_names": terms.facts.get("former_name", []),
         "provider": provider,
-        "organisation": organisation,
+        "organisation_id": organisation,
         "ring": ring,
         "remit": _text(doc, index, "description") or name,
         "needs": needs,
@@ -456,8 +456,8 @@ def read_service(
 
 
 def _same_organisation(a: Service, b: Service) -> bool:
-    if a.organisation and b.organisation:
-        return a.organisation == b.organisation
+    if a.organisation_id and b.organisation_id:
+        return a.organisation_id == b.organisation_id
     return a.provider.casefold() == b.provider.casefold()
 
 

@@ -69,7 +69,7 @@ def modified_times(
                     touch(s.id, at)
         elif entity == "organisation":
             for s in m.services:
-                if s.organisation == ident:
+                if s.organisation_id == ident:
                     touch(s.id, at)
     return out
 

@@ -38,10 +38,12 @@ def check_service(service: Service, refs: Refs) -> None:
     the field."""
     for i, code in enumerate(service.needs):
         require_need(code, refs["needs"], loc=("needs", i))
-    if service.organisation is not None and service.organisation not in refs.get(
+    if service.organisation_id is not None and service.organisation_id not in refs.get(
         "organisations", set()
     ):
-        raise InvalidEdit(f"unknown organisation {service.organisation!r}", loc=("organisation",))
+        raise InvalidEdit(
+            f"unknown organisation {service.organisation_id!r}", loc=("organisation_id",)
+        )
     _rules(service.rules, refs, ("rules",))
 
 

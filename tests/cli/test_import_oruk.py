@@ -150,7 +150,7 @@ def test_a_feed_page_maps_areas_needs_and_organisation(data_dir: Path) -> None:
     assert service.rules[0].area == "bradford-district"
     assert service.rules[0].status is Status.imported
     assert (service.min_age_months, service.max_age_months) == (0, 12)
-    org = m.organisation(service.organisation)
+    org = m.organisation(service.organisation_id)
     assert org is not None
     assert (org.ods_code, org.status) == ("RCF", Status.imported)
 
@@ -251,8 +251,8 @@ def test_import_from_a_feed_server_round_trips_our_facts(
         s for s in m.services if s.name == "Specialist Mother and Baby Mental Health Service"
     )
     assert (smabs.min_age_months, smabs.max_age_months) == (-9, 12)  # pregnancy survives
-    assert smabs.organisation is not None
-    org = m.organisation(smabs.organisation)
+    assert smabs.organisation_id is not None
+    org = m.organisation(smabs.organisation_id)
     assert org is not None
     assert org.ods_code == "TAD"
     source = next(s for s in smabs.sources if s.status is Status.imported)

@@ -57,7 +57,7 @@ def slug(text: str, *, limit: int = 64) -> str:
 
 def organisation_of(service: Service, m: Map) -> Organisation:
     """The service's organisation from the map's list, or one made from its provider's name."""
-    found = m.organisation(service.organisation)
+    found = m.organisation(service.organisation_id)
     if found is not None:
         return found
     return Organisation(id=f"provider-{slug(service.provider, limit=54)}", name=service.provider)

@@ -540,7 +540,7 @@ def _checks(query: Query, feed: Feed) -> tuple[Callable[[Service], bool], ...]:
         checks.append(
             lambda s: (
                 organization_id(organisation_of(s, feed.map), feed.map) == wanted_org
-                or s.organisation == wanted_org
+                or s.organisation_id == wanted_org
             )
         )
     if query.postcode is not None:

@@ -4,7 +4,7 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-12-02 16:00:00
 
-Services gain an optional `organisation` column naming an entry of the new `organisations`
+Services gain an optional `organisation_id` column naming an entry of the new `organisations`
 setting document (id, name, ods_code, status). A stored map gets the NHS bodies the seed names,
 copied here so the revision keeps meaning what it meant, and each service whose provider starts
 with one of their names is linked to it. A database that holds no map yet is left alone: the
@@ -62,7 +62,7 @@ service = sa.table(
     "service",
     sa.column("id", sa.String),
     sa.column("provider", sa.String),
-    sa.column("organisation", sa.String),
+    sa.column("organisation_id", sa.String),
 )
 
 
@@ -77,7 +77,7 @@ def _get(key: str) -> Any:
 def upgrade() -> None:
     # A plain ADD COLUMN: SQLite's batch copy would trip over the tables that refer to services.
     op.add_column(
-        "service", sa.Column("organisation", sqlmodel.sql.sqltypes.AutoString(), nullable=True)
+        "service", sa.Column("organisation_id", sqlmodel.sql.sqltypes.AutoString(), nullable=True)
     )
     if _get("meta") is None:
         return  # no map yet: the seed brings its organisations with it
@@ -88,10 +88,10 @@ def upgrade() -> None:
         found = next((o for o in ORGANISATIONS if row.provider.startswith(o["name"])), None)
         if found is not None:
             bind.execute(
-                service.update().where(service.c.id == row.id).values(organisation=found["id"])
+                service.update().where(service.c.id == row.id).values(organisation_id=found["id"])
             )
 
 
 def downgrade() -> None:
-    op.drop_column("service", "organisation")
+    op.drop_column("service", "organisation_id")
     op.get_bind().execute(setting.delete().where(setting.c.key == "organisations"))
