@@ -32,6 +32,12 @@ class Settings(BaseSettings):
         default=POSTCODE_DIR, description="The postcode table (postcodes.csv, lads.csv, wards.csv)"
     )
     cors_origins: list[str] = Field(default=[], description="Origins of other trust systems")
+    public_base_url: str | None = Field(
+        default=None,
+        description="Where the public reaches this service, e.g. https://navigator.example.org: "
+        "the base of FHIR code systems, identifiers and links (default: the URL a request came "
+        "in on; for command-line exports, http://127.0.0.1:8000)",
+    )
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     read_key_required: bool = Field(
         default=False, description="Private deployments: every read needs an API key too"
@@ -44,6 +50,10 @@ class Settings(BaseSettings):
     shutdown_timeout: int = Field(
         default=10, ge=0, description="Seconds in-flight requests get to finish on shutdown"
     )
+
+    def base_url(self, fallback: str = "http://127.0.0.1:8000") -> str:
+        """The public base URL, without a trailing slash."""
+        return (self.public_base_url or fallback).rstrip("/")
 
     @property
     def db_url(self) -> str:

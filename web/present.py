@@ -36,6 +36,7 @@ STATUS_WORDS = {
     "confirmed": "confirmed",
     "inferred": "inferred",
     "seed_report": "from the Little Minds Matter evaluation reports",
+    "imported": "imported from another directory's feed",
 }
 
 

@@ -57,18 +57,38 @@ def export(
     from navigator.core.exports import fhir, oruk
     from navigator.core.seedfile import dump_yaml
     from navigator.db import store
+    from navigator.db.bootstrap import load_modified
 
     with database() as engine, Session(engine) as session:
         m = store.load_map(session)
+        modified = load_modified(session, m)
     day = dt.date.today()
+    now = dt.datetime.now(dt.UTC)
     if format is ExportFormat.yaml:
         text = dump_yaml(m)
     elif format is ExportFormat.oruk:
-        items = [oruk.service_full(s, m, day) for s in m.services]
+        feed = oruk.Feed(map=m, day=day, modified=modified)
+        items = [oruk.service_full(s, feed) for s in m.services]
         text = json.dumps(oruk.page(items, page_number=1, size=len(items) or 1, total=len(items)))
     else:
-        resources = [fhir.healthcare_service(s, m, day) for s in m.services]
-        text = json.dumps(fhir.bundle(resources, base_url=fhir.BASE, total=len(resources)))
+        # Code systems and identifiers under NAVIGATOR_PUBLIC_BASE_URL, as the server's.
+        publisher = fhir.Publisher(settings().base_url())
+        resources = [
+            fhir.healthcare_service(
+                s, m, day, publisher=publisher, last_updated=modified.get(s.id, now)
+            )
+            for s in m.services
+        ]
+        found = fhir.Search(count=len(resources))
+        text = json.dumps(
+            fhir.bundle(
+                resources,
+                publisher=publisher,
+                resource="HealthcareService",
+                search=found,
+                total=len(resources),
+            )
+        )
     if out is None:
         typer.echo(text, nl=False)
     else:

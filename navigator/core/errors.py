@@ -54,3 +54,8 @@ class UnknownArea(InvalidEdit):
 
 class UnknownGpList(InvalidEdit):
     pass
+
+
+class UnsupportedParameter(NavigatorError):
+    """A query parameter a feed cannot honour as its standard defines it: 400, naming it, rather
+    than silently answering with everything."""

@@ -191,6 +191,9 @@ class Service(Dated):
     aliases: list[str] = []
     former_names: list[str] = []
     provider: str = Field(min_length=1)
+    organisation_id: Slug | None = Field(
+        default=None, description="The id of the providing organisation in the map's list"
+    )
     ring: Ring
     remit: str = Field(min_length=1)
     needs: list[NeedCode] = Field(min_length=1)
@@ -223,6 +226,19 @@ class Service(Dated):
     def public_address(self) -> str | None:
         """The address, unless it is confidential (refuges): never publish those."""
         return None if self.confidential_address else self.address
+
+
+class Organisation(Frozen):
+    """A body that provides services; `ods_code` for NHS bodies (the NHS Organisation Data
+    Service). `status` says how sure we are of the code: `inferred` until a cited source
+    confirms it."""
+
+    id: Slug
+    name: str = Field(min_length=1)
+    ods_code: OdsCode | None = None
+    status: Status = Status.confirmed
+    note: str | None = None
+    sources: list[Source] = []
 
 
 class Edge(Dated):
@@ -404,6 +420,7 @@ class Map(Frozen):
     edges: list[Edge]
     lmm: LmmOffer
     policy: Policy
+    organisations: list[Organisation] = []
 
     CACHED: ClassVar[tuple[str, ...]] = (
         "services_by_id",
@@ -441,6 +458,9 @@ class Map(Frozen):
             for code in s.needs:
                 index.setdefault(code, []).append(s)
         return index
+
+    def organisation(self, organisation_id: str | None) -> Organisation | None:
+        return next((o for o in self.organisations if o.id == organisation_id), None)
 
     def need_codes(self) -> set[str]:
         return {n.code for n in self.needs}

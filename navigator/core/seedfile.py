@@ -22,6 +22,7 @@ from navigator.core.models import (
     Map,
     Meta,
     Need,
+    Organisation,
     Policy,
     RingInfo,
     Service,
@@ -30,6 +31,8 @@ from navigator.core.models import (
 )
 from navigator.core.validation import check_edge, check_service
 
+# Sections a seed may leave out (older seeds have none).
+OPTIONAL = frozenset({"organisations"})
 SECTIONS = (
     "meta",
     "levels",
@@ -37,6 +40,7 @@ SECTIONS = (
     "needs",
     "areas",
     "gp_lists",
+    "organisations",
     "lmm",
     "policy",
     "services",
@@ -95,7 +99,7 @@ def parse_map(data: Any, *, file: str = "<seed>") -> Map:
     if unknown:
         raise SeedError(file, "(top level)", sorted(unknown)[0], "unknown section")
     for section in SECTIONS:
-        if section not in data:
+        if section not in data and section not in OPTIONAL:
             raise SeedError(file, "(top level)", section, "section is missing")
 
     meta = _model(Meta, data["meta"], file=file, entry="meta")
@@ -108,6 +112,16 @@ def parse_map(data: Any, *, file: str = "<seed>") -> Map:
     gp_lists = [
         o for _, o in _entries(GpList, data["gp_lists"], file=file, section="gp_lists", key="id")
     ]
+    organisations = [
+        o
+        for _, o in _entries(
+            Organisation,
+            data.get("organisations") or [],
+            file=file,
+            section="organisations",
+            key="id",
+        )
+    ]
     lmm = _model(LmmOffer, data["lmm"], file=file, entry="lmm")
     policy = _model(Policy, data["policy"], file=file, entry="policy")
     services = list(_entries(Service, data["services"], file=file, section="services", key="id"))
@@ -118,6 +132,7 @@ def parse_map(data: Any, *, file: str = "<seed>") -> Map:
         "areas": {a.id for a in areas},
         "gp_lists": {g.id for g in gp_lists},
         "services": {s.id for _, s in services},
+        "organisations": {o.id for o in organisations},
     }
     _check_references(services, edges, refs, file=file)
     _check_lmm(lmm, refs["services"], file=file)
@@ -133,6 +148,7 @@ def parse_map(data: Any, *, file: str = "<seed>") -> Map:
         edges=[e for _, e in edges],
         lmm=lmm,
         policy=policy,
+        organisations=organisations,
     )
 
 
@@ -216,6 +232,7 @@ def map_to_data(m: Map) -> dict[str, Any]:
         "needs": [dump(x) for x in m.needs],
         "areas": [dump(x) for x in m.areas],
         "gp_lists": [dump(x) for x in m.gp_lists],
+        **({"organisations": [dump(x) for x in m.organisations]} if m.organisations else {}),
         "lmm": dump(m.lmm),
         "policy": dump(m.policy),
         "services": [dump(public(x)) for x in m.services],

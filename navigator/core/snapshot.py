@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -13,7 +14,7 @@ from navigator.core.analytics import AreaIndex
 from navigator.core.family import Family
 from navigator.core.geography import Location, PostcodeTable, locate
 from navigator.core.graph import ReferralGraph
-from navigator.core.models import Map, Service, dump, public
+from navigator.core.models import Edge, Map, RuleKind, Service, dump, public
 from navigator.core.navigate import NavigateResult, navigate
 
 
@@ -28,12 +29,63 @@ def service_etag(service: Service) -> str:
     return etag_of(dump(public(service)))
 
 
+def _gp_lists(service: Service) -> set[str]:
+    found: set[str] = set()
+    stack = list(service.rules)
+    while stack:
+        rule = stack.pop()
+        if rule.kind is RuleKind.gp_list and rule.gp_list:
+            found.add(rule.gp_list)
+        stack.extend(rule.rules)
+    return found
+
+
+def modified_times(
+    m: Map,
+    *,
+    base: dt.datetime,
+    changes: Mapping[tuple[str, str], dt.datetime],
+    edges: Mapping[str, Edge],
+) -> dict[str, dt.datetime]:
+    """When each service, or anything published with it, last really changed.
+
+    `base` is when the whole map was last replaced (seeded); `changes` the newest audit time per
+    (entity, id); `edges` the stored edges by id. A service changes with its own edits, with an
+    edge from or to it, with a GP list its rules name, and with its organisation.
+    """
+    out = {s.id: max(base, changes.get(("service", s.id), base)) for s in m.services}
+
+    def touch(service_id: str, at: dt.datetime) -> None:
+        if service_id in out and at > out[service_id]:
+            out[service_id] = at
+
+    for (entity, ident), at in changes.items():
+        if entity == "edge" and ident in edges:
+            touch(edges[ident].source, at)
+            touch(edges[ident].target, at)
+        elif entity == "gp_list":
+            for s in m.services:
+                if ident in _gp_lists(s):
+                    touch(s.id, at)
+        elif entity == "organisation":
+            for s in m.services:
+                if s.organisation_id == ident:
+                    touch(s.id, at)
+    return out
+
+
 @dataclass(frozen=True)
 class Snapshot:
     map: Map
     version: int
     postcodes: PostcodeTable
     built_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    # When each service last really changed (from the audit trail); see `last_modified`.
+    modified: Mapping[str, dt.datetime] = field(default_factory=dict)
+
+    def last_modified(self, service_id: str) -> dt.datetime:
+        """The time of the service's last real change; the snapshot's build time if unknown."""
+        return self.modified.get(service_id, self.built_at)
 
     def locate(self, postcode: str) -> Location:
         return locate(postcode, table=self.postcodes, areas=self.map.areas)

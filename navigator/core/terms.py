@@ -39,6 +39,7 @@ class Status(StrEnum):
     confirmed = "confirmed"
     inferred = "inferred"
     seed_report = "seed_report"
+    imported = "imported"  # read from another directory's feed (its source says which)
 
 
 class EdgeKind(StrEnum):

@@ -19,6 +19,7 @@ def references(m: Map) -> Refs:
         "areas": {a.id for a in m.areas},
         "gp_lists": {g.id for g in m.gp_lists},
         "services": {s.id for s in m.services},
+        "organisations": {o.id for o in m.organisations},
     }
 
 
@@ -33,9 +34,16 @@ def _rules(rules: list[Rule], refs: Refs, path: tuple[str | int, ...]) -> None:
 
 
 def check_service(service: Service, refs: Refs) -> None:
-    """Every need, area and GP list a service names must exist; raises naming the field."""
+    """Every need, area, GP list and organisation a service names must exist; raises naming
+    the field."""
     for i, code in enumerate(service.needs):
         require_need(code, refs["needs"], loc=("needs", i))
+    if service.organisation_id is not None and service.organisation_id not in refs.get(
+        "organisations", set()
+    ):
+        raise InvalidEdit(
+            f"unknown organisation {service.organisation_id!r}", loc=("organisation_id",)
+        )
     _rules(service.rules, refs, ("rules",))
 
 

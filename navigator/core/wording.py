@@ -83,8 +83,8 @@ def describe_rule(rule: Rule, m: Map, *, dates: bool = True) -> str:
         text += " " + "; or ".join(describe_rule(r, m) for r in rule.rules)
     if dates and (when_in_force := period(rule)):
         text += f" ({when_in_force[0].lower()}{when_in_force[1:]})"
-    if rule.status.value == "inferred":
-        text += " (inferred)"
+    if rule.status.value in ("inferred", "imported"):
+        text += f" ({rule.status.value})"
     return text
 
 

@@ -7,13 +7,15 @@ they all see the database the same way. Replicas starting together take turns th
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from navigator.core.geography import PostcodeTable
-from navigator.core.snapshot import Snapshot
+from navigator.core.models import Map
+from navigator.core.snapshot import Snapshot, modified_times
 from navigator.db import connection, migrations, store
 from navigator.db.seeding import ensure_seeded
 from navigator.settings import Settings
@@ -48,13 +50,33 @@ def load_postcodes(settings: Settings) -> PostcodeTable:
 
 
 def load_snapshot(engine: Engine, postcodes: PostcodeTable) -> Snapshot:
-    """The stored map, labelled with its version: both read in one session, so never mislabelled."""
+    """The stored map, labelled with its version: both read in one session, so never mislabelled.
+
+    With it, when each service last really changed: the newest audit entry touching it (one
+    grouped query), else when the map was seeded, else the map's last review.
+    """
     with Session(engine) as session:
+        m = store.load_map(session)
         return Snapshot(
-            map=store.load_map(session),
+            map=m,
             version=store.map_version(session),
             postcodes=postcodes,
+            modified=load_modified(session, m),
         )
+
+
+def load_modified(session: Session, m: Map) -> dict[str, dt.datetime]:
+    """When each service of `m` last really changed: the newest audit entry touching it, else
+    when the map was seeded, else the map's last review."""
+    base = store.seeded_at(session) or dt.datetime.combine(
+        m.meta.last_reviewed or dt.date(2000, 1, 1), dt.time(), dt.UTC
+    )
+    return modified_times(
+        m,
+        base=base,
+        changes=store.last_changes(session),
+        edges={str(i): e for i, e in store.list_edges(session)},
+    )
 
 
 def snapshot(settings: Settings) -> Snapshot:

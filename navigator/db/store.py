@@ -5,6 +5,7 @@ can tell cheaply when its in-memory map is stale.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from typing import Any
 
@@ -19,6 +20,7 @@ from navigator.core.models import (
     Map,
     Meta,
     Need,
+    Organisation,
     Policy,
     RingInfo,
     Route,
@@ -29,6 +31,7 @@ from navigator.core.models import (
 )
 from navigator.db.tables import (
     AreaRow,
+    AuditRow,
     EdgeRow,
     GpListRow,
     GpPracticeRow,
@@ -112,6 +115,7 @@ def load_map(session: Session) -> Map:
         rings=[RingInfo.model_validate(x) for x in _setting(session, "rings")],
         lmm=LmmOffer.model_validate(_setting(session, "lmm")),
         policy=Policy.model_validate(_setting(session, "policy")),
+        organisations=organisations(session),
         needs=[Need.model_validate(r.model_dump(exclude={"position"})) for r in ordered(NeedRow)],
         areas=[Area.model_validate(r.model_dump(exclude={"position"})) for r in ordered(AreaRow)],
         gp_lists=[
@@ -128,6 +132,30 @@ def load_map(session: Session) -> Map:
             Edge.model_validate(r.model_dump(exclude={"id", "position"})) for r in ordered(EdgeRow)
         ],
     )
+
+
+def organisations(session: Session) -> list[Organisation]:
+    """The organisations list (a setting document; none in a map stored before it existed)."""
+    return [Organisation.model_validate(x) for x in _setting(session, "organisations") or []]
+
+
+def seeded_at(session: Session) -> dt.datetime | None:
+    """When the whole map was last replaced (seeded), if recorded."""
+    value = _setting(session, "seeded_at")
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def last_changes(session: Session) -> dict[tuple[str, str], dt.datetime]:
+    """The newest audit time of each changed service, edge and GP list: one grouped query."""
+    rows = session.exec(
+        select(AuditRow.entity, AuditRow.entity_id, func.max(AuditRow.at))
+        .where(col(AuditRow.entity).in_(("service", "edge", "gp_list", "organisation")))
+        .group_by(col(AuditRow.entity), col(AuditRow.entity_id))
+    ).all()
+    out: dict[tuple[str, str], dt.datetime] = {}
+    for entity, entity_id, at in rows:
+        out[(entity, entity_id)] = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+    return out
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -198,6 +226,8 @@ def replace_map(session: Session, m: Map) -> int:
         ("rings", [dump(x) for x in m.rings]),
         ("lmm", dump(m.lmm)),
         ("policy", dump(m.policy)),
+        ("organisations", [dump(x) for x in m.organisations]),
+        ("seeded_at", dt.datetime.now(dt.UTC).isoformat()),
     ):
         session.merge(SettingRow(key=key, value=value))
     for i, need in enumerate(m.needs):
@@ -263,6 +293,7 @@ def references(session: Session) -> dict[str, set[str]]:
         "areas": set(session.exec(select(AreaRow.id)).all()),
         "gp_lists": set(session.exec(select(GpListRow.id)).all()),
         "services": set(session.exec(select(ServiceRow.id)).all()),
+        "organisations": {o.id for o in organisations(session)},
     }
 
 
@@ -307,6 +338,18 @@ def get_gp_list(session: Session, list_id: str) -> GpList | None:
     ).all()
     data = row.model_dump(exclude={"position", "loaded"})
     return GpList.model_validate({**data, "practices": list(codes) if row.loaded else None})
+
+
+def put_organisation(session: Session, organisation: Organisation) -> None:
+    """Add an organisation to the list, or replace the one with its id."""
+    current = organisations(session)
+    ids = [o.id for o in current]
+    if organisation.id in ids:
+        current[ids.index(organisation.id)] = organisation
+    else:
+        current.append(organisation)
+    value = [dump(o) for o in current]
+    session.merge(SettingRow(key="organisations", value=value))
 
 
 def put_gp_list(session: Session, gp: GpList) -> None:

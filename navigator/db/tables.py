@@ -16,6 +16,7 @@ class ServiceRow(SQLModel, table=True):
     position: int = Field(index=True)
     name: str
     provider: str
+    organisation_id: str | None = None
     ring: str = Field(index=True)
     remit: str
     min_age_months: int | None = None

@@ -25,7 +25,7 @@ from navigator.core.errors import (
     PreconditionFailed,
     PreconditionRequired,
 )
-from navigator.core.models import Edge, GpList, Service, dump, public
+from navigator.core.models import Edge, GpList, Organisation, Service, dump, public
 from navigator.core.snapshot import etag_of, service_etag
 from navigator.core.validation import check_edge, check_service
 from navigator.db import accounts, connection, store, tables
@@ -155,6 +155,49 @@ class MapWriter:
             return self._write_service(
                 session, before=before, after=after, actor=actor, action="retire"
             )
+
+    def apply_import(
+        self,
+        *,
+        organisations: list[Organisation],
+        create: list[Service],
+        update: list[tuple[Service, Service]],
+        actor: str,
+    ) -> int:
+        """Write an import's plan in one transaction, each change validated and audited: all of
+        it, or (when anything fails, or a service changed since the plan was made) none."""
+        if not (organisations or create or update):
+            return 0
+        with self._map_change() as session:
+            for org in organisations:
+                was = next((o for o in store.organisations(session) if o.id == org.id), None)
+                store.put_organisation(session, org)
+                accounts.audit(
+                    session,
+                    actor=actor,
+                    action="import",
+                    entity="organisation",
+                    entity_id=org.id,
+                    before=dump(was) if was else None,
+                    after=dump(org),
+                )
+            for service in create:
+                if store.get_service(session, service.id) is not None:
+                    raise AlreadyExists(f"A service with id {service.id!r} exists", loc=("id",))
+                self._write_service(
+                    session, before=None, after=service, actor=actor, action="import"
+                )
+            for planned, service in update:
+                before = _current_service(session, service.id)
+                if before != planned:
+                    raise PreconditionFailed(
+                        f"{service.id} changed since the import was planned: run it again",
+                        loc=("id",),
+                    )
+                self._write_service(
+                    session, before=before, after=service, actor=actor, action="import"
+                )
+        return len(organisations) + len(create) + len(update)
 
     # --- edges ---------------------------------------------------------------------------------
 

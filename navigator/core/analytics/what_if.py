@@ -82,6 +82,7 @@ class Proposal(BaseModel):
     id: Slug | None = Field(default=None, description="By default, from the name")
     ring: Ring | None = Field(default=None, description="By default, where its needs lean")
     provider: str | None = Field(default=None, min_length=1)
+    organisation_id: Slug | None = None
     remit: str | None = Field(default=None, min_length=1)
     rules: list[Rule] = []
     routes: list[Route] = []
