@@ -224,7 +224,7 @@ def _gaps(
         "gaps": gaps,
         "rows": views.gap_rows(gaps, demand),
         "gap_count": sum(c.gap for c in gaps.cells),
-        "check_only": sum(1 for c in gaps.cells if not c.gap and len(c.checks) == len(c.services)),
+        "check_only": _check_only(gaps),
         "picture": picture,
         "title": title,
         "link": link,
@@ -588,6 +588,11 @@ def _before_after(
 # --- change over time ----------------------------------------------------------------------
 
 
+def _check_only(gaps: analytics.GapsResult) -> int:
+    """Cells with services, every one of which depends on a check."""
+    return sum(1 for c in gaps.cells if not c.gap and len(c.checks) == len(c.services))
+
+
 def _changes(
     snap: Snapshot, start: str, end: str, need: str, level: str
 ) -> tuple[dict[str, Any], list[FieldError]]:
@@ -621,6 +626,8 @@ def _changes(
         "moved": cell_changes(before, after),
         "gaps_before": sum(c.gap for c in before.cells),
         "gaps_after": sum(c.gap for c in after.cells),
+        "checks_before": _check_only(before),
+        "checks_after": _check_only(after),
         "before_picture": views.gaps_picture(
             gaps=before,
             words=words,

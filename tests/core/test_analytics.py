@@ -827,20 +827,30 @@ def test_cli_writes_gaps_overlap_and_network_as_csv(mini_data_dir: Path) -> None
     assert got.exit_code == 0, got.output
     rows = list(csv.DictReader(io.StringIO(got.stdout)))
     assert len(rows) == 30 * 4
+    # Plain words: service names, ages in words, no codes but the ward's own.
     moor = next(
-        r for r in rows if r["ward_code"] == BRADFORD_MOOR and r["age_band"] == "0-11 months"
+        r for r in rows if r["Ward code"] == BRADFORD_MOOR and r["Age"] == "Birth to 1st birthday"
     )
-    assert moor["services"] == "housing refuge"
-    assert moor["gap"] == ""
+    assert moor["Services"] == "Housing Options; Refuge"
+    assert moor["Gap"] == ""
 
     got = runner.invoke(app, ["analytics", "overlap", "--as-of", "2024-01-01", "--csv"])
     assert got.exit_code == 0, got.output
     rows = list(csv.DictReader(io.StringIO(got.stdout)))
-    assert [(r["a"], r["b"]) for r in rows] == [("housing", "refuge"), ("health-visiting", LMM)]
+    assert [(r["Service"], r["And service"]) for r in rows] == [
+        ("Housing Options", "Refuge"),
+        ("Health visiting", "Little Minds Matter"),
+    ]
+    housing, hv = rows
+    assert housing["What it means"].startswith("Catchment not recorded")
+    assert "area unknown" in housing["Parts of the score"]
+    assert hv["Shared ages"] == "pregnancy to the second birthday"
+    assert hv["Both serve all of"] == "Better Start Bradford area, Bradford district"
+    assert "little-minds-matter" not in got.stdout
 
     got = runner.invoke(app, ["analytics", "network", "--as-of", "2025-01-01"])
     assert got.exit_code == 0, got.output
-    assert "Single points of failure: health-visiting" in got.stdout
+    assert "Single points of failure: Health visiting" in got.stdout
 
     bad = runner.invoke(app, ["analytics", "gaps", "--need", "nope"])
     assert bad.exit_code == 2

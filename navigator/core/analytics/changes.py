@@ -45,6 +45,8 @@ class CellChange(BaseModel):
     age_band: AgeBand
     before: list[str]
     after: list[str]
+    checks_before: list[str] = Field(description="Of `before`, those that depended on a check")
+    checks_after: list[str] = Field(description="Of `after`, those that depend on a check")
 
 
 class ChangesResult(BaseModel):
@@ -153,20 +155,25 @@ def changes(*, map: Map, start: dt.date, end: dt.date) -> ChangesResult:
 
 
 def cell_changes(before: GapsResult, after: GapsResult) -> list[CellChange]:
-    """The ward x band cells whose services differ between two gaps results (same need and
-    level, two dates or two maps), in the order of `after`."""
-    then = {(c.ward_code, c.age_band): c.services for c in before.cells}
+    """The ward x band cells whose services, or which of them depend on a check, differ
+    between two gaps results (same need and level, two dates or two maps), in the order of
+    `after`."""
+    then = {(c.ward_code, c.age_band): c for c in before.cells}
     out = []
     for c in after.cells:
-        old = then.get((c.ward_code, c.age_band), [])
-        if old != c.services:
+        old = then.get((c.ward_code, c.age_band))
+        old_services = old.services if old else []
+        old_checks = sorted(old.checks) if old else []
+        if old_services != c.services or old_checks != sorted(c.checks):
             out.append(
                 CellChange(
                     ward_code=c.ward_code,
                     ward=c.ward,
                     age_band=c.age_band,
-                    before=old,
+                    before=old_services,
                     after=c.services,
+                    checks_before=old_checks,
+                    checks_after=sorted(c.checks),
                 )
             )
     return out
