@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     access_log: bool = Field(
         default=True, description="One JSON line per request: method, path, status, time taken"
     )
+    demand_counts: bool = Field(
+        default=False,
+        description="Count navigate questions per need, ward and month (nothing else is kept)",
+    )
     workers: int = Field(default=1, ge=1, description="Server processes (`serve --workers`)")
     shutdown_timeout: int = Field(
         default=10, ge=0, description="Seconds in-flight requests get to finish on shutdown"

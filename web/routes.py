@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Form, Request, Response
+from fastapi import APIRouter, BackgroundTasks, FastAPI, Form, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from api.demand import count_question
 from api.deps import MapDep
 from navigator.core.errors import NavigatorError
 from navigator.core.family import Family
@@ -96,8 +97,11 @@ def change_answers(request: Request, snap: MapDep, form: FormDep) -> HTMLRespons
 
 @router.post("/", response_class=HTMLResponse)
 @router.post("/results", response_class=HTMLResponse)
-def navigate_results(request: Request, snap: MapDep, form: FormDep) -> HTMLResponse:
-    """Where should this family go? Nothing of the form is stored or logged."""
+def navigate_results(
+    request: Request, snap: MapDep, form: FormDep, background: BackgroundTasks
+) -> HTMLResponse:
+    """Where should this family go? Nothing of the form is stored or logged (beyond the
+    opt-in demand count: one per need, ward and month)."""
     m = snap.map
     try:
         family, day = parse_form(form, dt.date.today())
@@ -106,6 +110,7 @@ def navigate_results(request: Request, snap: MapDep, form: FormDep) -> HTMLRespo
         return form_page(request, snap, form, exc.errors, status_code=422)
     except NavigatorError as exc:
         return form_page(request, snap, form, navigator_error(exc, form), status_code=422)
+    count_question(request, background, snap, family)
 
     lmm = m.service(m.lmm.service_id)
     # LMM's offer leads when a need it works with is ticked (a relationship worry).

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 
-from api.deps import MapDep
+from api.deps import EngineDep, MapDep
 from api.routes.services import AsOf
 from navigator.core import analytics
 from navigator.core.analytics import (
@@ -17,6 +17,10 @@ from navigator.core.analytics import (
     Proposal,
     WhatIfResult,
 )
+from navigator.core.analytics import demand as demand_counts
+from navigator.core.analytics.changes import ChangesResult
+from navigator.core.analytics.changes import changes as changes_between
+from navigator.core.errors import NavigatorError
 from navigator.core.models import Level
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
@@ -111,3 +115,66 @@ def network(
         as_of=as_of or dt.date.today(),
         universal=universal,
     )
+
+
+@router.get(
+    "/changes",
+    response_model=ChangesResult,
+    summary="What changed between two dates: services, rules and catchments, referral edges",
+    responses=BAD_INPUT,
+)
+def changes(
+    start: Annotated[dt.date, Query(alias="from", description="The first date (YYYY-MM-DD)")],
+    snap: MapDep,
+    end: Annotated[
+        dt.date | None, Query(alias="to", description="The second date; default today")
+    ] = None,
+) -> ChangesResult:
+    return changes_between(map=snap.map, start=start, end=end or dt.date.today())
+
+
+def _month(value: str | None, default: dt.date, name: str) -> str:
+    """A month as YYYY-MM, from YYYY-MM or a date."""
+    if value is None:
+        return demand_counts.month_of(default)
+    text = value.strip()
+    if demand_counts.MONTH.match(text):
+        return text
+    try:
+        return demand_counts.month_of(dt.date.fromisoformat(text))
+    except ValueError:
+        raise NavigatorError(
+            f"{value!r} is not a month (YYYY-MM) or a date (YYYY-MM-DD)", loc=(name,)
+        ) from None
+
+
+@router.get(
+    "/demand",
+    response_model=demand_counts.DemandResult,
+    summary="Navigate questions per need, ward and month (when counting is switched on)",
+    description=(
+        "Only when the server runs with NAVIGATOR_DEMAND_COUNTS=true (404 otherwise). Counts "
+        f"below {demand_counts.SUPPRESS_BELOW} are given as null with `suppressed: true`. "
+        "Nothing else about a question is kept: no postcode, age, day or request id."
+    ),
+    responses={404: {"description": "Demand counting is switched off"}, **BAD_INPUT},
+)
+def demand(
+    request: Request,
+    engine: EngineDep,
+    start: Annotated[
+        str | None, Query(alias="from", max_length=10, description="First month, YYYY-MM")
+    ] = None,
+    end: Annotated[
+        str | None, Query(alias="to", max_length=10, description="Last month, YYYY-MM")
+    ] = None,
+) -> demand_counts.DemandResult:
+    from navigator.db import demand as stored
+
+    if not request.app.state.settings.demand_counts:
+        raise HTTPException(404, "Demand counting is switched off (NAVIGATOR_DEMAND_COUNTS)")
+    today = dt.date.today()
+    first = _month(start, today.replace(year=today.year - 1), "from")
+    last = _month(end, today, "to")
+    rows = stored.read(engine, start=first, end=last)
+    return demand_counts.DemandResult(start=first, end=last, cells=demand_counts.cells(rows))

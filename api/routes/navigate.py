@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fastapi import APIRouter
+from fastapi import APIRouter, BackgroundTasks, Request
 from pydantic import Field
 
+from api.demand import count_question
 from api.deps import MapDep
 from navigator.core.family import Family
 from navigator.core.navigate import NavigateResult
@@ -24,7 +25,12 @@ class NavigateRequest(Family):
     summary="Ranked, explained services for a family",
     responses={422: {"description": "A field is missing, malformed or unknown; `loc` names it"}},
 )
-async def navigate(body: NavigateRequest, snap: MapDep) -> NavigateResult:
-    # Async: the answer is pure computation on the cached map, with no I/O to wait for.
+async def navigate(
+    body: NavigateRequest, snap: MapDep, request: Request, background: BackgroundTasks
+) -> NavigateResult:
+    # Async: the answer is pure computation on the cached map, with no I/O to wait for (the
+    # opt-in demand count runs after the answer is sent).
     family = Family.model_validate(body.model_dump(exclude={"as_of"}))
-    return snap.navigate(family, body.as_of or dt.date.today())
+    result = snap.navigate(family, body.as_of or dt.date.today())
+    count_question(request, background, snap, family)
+    return result

@@ -23,8 +23,9 @@ def analytics_overlap(
     min_score: Annotated[float, typer.Option(min=0, max=1, help="Leave out lower")] = 0.0,
     as_csv: CsvOption = False,
 ) -> None:
-    """Pairs of services whose remits overlap, highest score first."""
+    """Pairs of services whose remits overlap, highest score first, each with its parts."""
     from navigator.core.analytics import overlap
+    from navigator.core.analytics.words import RELATION_WORDS, Words, ages
     from navigator.core.wording import when
 
     as_of_day = day(as_of)
@@ -32,20 +33,25 @@ def analytics_overlap(
     result = overlap(
         map=snap.map, index=snap.area_index, as_of=as_of_day, limit=limit, min_score=min_score
     )
+    words = Words(snap.map)
     rows = [
         [
-            p.a,
-            p.b,
-            f"{p.score:.3f}",
-            " ".join(p.shared_needs),
-            " ".join(lv.value for lv in p.shared_levels),
-            f"{p.shared_age_months[0]}..{p.shared_age_months[1]}" if p.shared_age_months else "",
-            " ".join(p.shared_areas),
+            words.service(p.a),
+            words.service(p.b),
+            f"{p.score:.2f}",
+            RELATION_WORDS[p.relation],
+            f"needs {p.parts.needs:.2f}, levels {p.parts.levels:.2f}, ages {p.parts.age:.2f}, "
+            + (f"area {p.parts.area:.2f}" if p.parts.area_known else "area unknown"),
+            words.needs(p.shared_needs),
+            words.levels(p.shared_levels),
+            ages(p.shared_age_months),
+            words.areas(p.shared_areas),
         ]
         for p in result.pairs
     ]
-    header = ["a", "b", "score", "shared_needs", "shared_levels", "shared_age_months"]
-    emit(f"Overlap as of {when(as_of_day)}", [*header, "shared_areas"], rows, as_csv)
+    header = ["Service", "And service", "Score", "What it means", "Parts of the score"]
+    header += ["Shared needs", "Shared levels", "Shared ages", "Both serve all of"]
+    emit(f"Overlap as of {when(as_of_day)}", header, rows, as_csv)
 
 
 @analytics_app.command("gaps")
@@ -57,6 +63,7 @@ def analytics_gaps(
 ) -> None:
     """Every Bradford ward x age band, with the services that would take such a family."""
     from navigator.core.analytics import gaps
+    from navigator.core.analytics.words import BAND_WORDS, Words
     from navigator.core.errors import NavigatorError
     from navigator.core.wording import when
 
@@ -66,18 +73,22 @@ def analytics_gaps(
         result = gaps(map=snap.map, index=snap.area_index, need=need, level=level, as_of=as_of_day)
     except NavigatorError as exc:
         raise fail(f"[red]--{exc.field or 'need'}:[/red] {escape(exc.message)}", 2) from None
+    words = Words(snap.map)
     rows = [
         [
             c.ward_code,
             c.ward,
-            c.age_band.value,
+            BAND_WORDS[c.age_band],
             "Gap" if c.gap else "",
-            " ".join(f"{s} (check)" if s in c.checks else s for s in c.services),
+            "; ".join(words.service(s) + (" (check)" if s in c.checks else "") for s in c.services),
         ]
         for c in result.cells
     ]
-    title = f"Services for {need} at {level.value}, as of {when(as_of_day)}"
-    emit(title, ["ward_code", "ward", "age_band", "gap", "services"], rows, as_csv)
+    title = (
+        f"Services for {words.need(need).lower()} at {words.level(level).lower()} level, "
+        f"as of {when(as_of_day)}"
+    )
+    emit(title, ["Ward code", "Ward", "Age", "Gap", "Services"], rows, as_csv)
 
 
 @analytics_app.command("network")
@@ -86,27 +97,71 @@ def analytics_network(as_of: AsOfOption = None, as_csv: CsvOption = False) -> No
     from rich.console import Console
 
     from navigator.core.analytics import network
+    from navigator.core.analytics.words import Words
     from navigator.core.wording import when
 
     as_of_day = day(as_of)
     snap = snapshot()
     result = network(map=snap.map, graph=snap.graph, as_of=as_of_day)
+    words = Words(snap.map)
     rows = [
         [
-            n.service_id,
-            n.ring.value,
+            n.name,
+            words.ring(n.ring.value),
             str(n.in_degree),
             str(n.out_degree),
-            f"{n.betweenness:.4f}",
-            "yes" if n.reachable_from_universal else "NO",
-            "yes" if n.articulation_point else "",
+            f"{n.betweenness * 100:.1f}%",
+            "Yes" if n.reachable_from_universal else "NO ROUTE",
+            "Yes" if n.articulation_point else "",
         ]
         for n in result.services
     ]
-    header = ["service", "ring", "in", "out", "betweenness", "reachable", "articulation_point"]
+    header = ["Service", "Circle", "Referred from", "Refers to", "Routes through it"]
+    header += ["Reached by a route", "Single point of failure"]
     emit(f"Referral network as of {when(as_of_day)}", header, rows, as_csv)
     if not as_csv:
         out = Console()
-        out.print(f"Unreachable from {', '.join(result.universal)}: ", end="")
-        out.print(escape(", ".join(result.unreachable) or "none"))
-        out.print("Single points of failure: " + escape(", ".join(result.articulation_points)))
+        out.print(f"No route from {words.services(result.universal)} reaches: ", end="")
+        out.print(escape(words.services(result.unreachable) or "none"))
+        out.print("Single points of failure: " + escape(words.services(result.articulation_points)))
+
+
+@analytics_app.command("demand")
+def analytics_demand(
+    start: Annotated[str | None, typer.Option("--from", help="First month, YYYY-MM")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last month, YYYY-MM")] = None,
+    as_csv: CsvOption = False,
+) -> None:
+    """Navigate questions per need, ward and month (kept only with NAVIGATOR_DEMAND_COUNTS);
+    counts under 10 are not shown."""
+    import datetime as dt
+
+    from navigator.cli.common import database, settings
+    from navigator.core.analytics import demand as counts
+    from navigator.core.analytics.words import Words
+    from navigator.db import demand as stored
+
+    if not settings().demand_counts:
+        raise fail("Demand counting is off: set NAVIGATOR_DEMAND_COUNTS=true to count", 1)
+    today = dt.date.today()
+    for value, name in ((start, "--from"), (end, "--to")):
+        if value is not None and not counts.MONTH.match(value):
+            raise fail(f"[red]{name}:[/red] {escape(value)} is not a month (YYYY-MM)", 2)
+    first = start or counts.month_of(today.replace(year=today.year - 1))
+    last = end or counts.month_of(today)
+    with database(seeded=True) as engine:
+        rows = stored.read(engine, start=first, end=last)
+    snap = snapshot()
+    words = Words(snap.map)
+    wards = {w.code: w.name for w in snap.area_index.wards}
+    table = [
+        [
+            words.need(c.need),
+            wards.get(c.ward_code, c.ward_code),
+            c.month,
+            "fewer than 10" if c.suppressed else str(c.count),
+        ]
+        for c in counts.cells(rows)
+    ]
+    header = ["Need", "Ward", "Month", "Questions asked"]
+    emit(f"Questions asked, {first} to {last}", header, table, as_csv)

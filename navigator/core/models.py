@@ -384,6 +384,15 @@ class Meta(Frozen):
     last_reviewed: dt.date | None = None
 
 
+class Locality(Frozen):
+    """A named group of the district's wards, for choosing wards by place (what-if)."""
+
+    name: str = Field(min_length=1)
+    ward_codes: list[str] = Field(min_length=1)
+    status: Status = Status.confirmed
+    note: str | None = None
+
+
 class AnalyticsPolicy(Frozen):
     """Which areas and services the commissioners' analytics start from."""
 
@@ -395,6 +404,9 @@ class AnalyticsPolicy(Frozen):
         min_length=1, description="Where every family starts: the network's reach is from these"
     )
     default_need: NeedCode = Field(description="The need the commissioners' page opens on")
+    localities: list[Locality] = Field(
+        default=[], description="The district's wards grouped by place, for choosing wards"
+    )
 
 
 class Policy(Frozen):

@@ -169,5 +169,18 @@ class AuditRow(SQLModel, table=True):
     after: Any = Field(default=None, sa_type=JSON)
 
 
+class DemandCountRow(SQLModel, table=True):
+    """Navigate questions per need, ward and month (only with NAVIGATOR_DEMAND_COUNTS=true).
+
+    Nothing else about a question is kept: no postcode, age, day or time, or request id."""
+
+    __tablename__ = "demand_count"
+
+    need: str = Field(primary_key=True)
+    ward_code: str = Field(primary_key=True)
+    month: str = Field(primary_key=True)  # YYYY-MM
+    count: int = 0
+
+
 # Every table above, as the migrations compare and create them.
 METADATA = SQLModel.metadata

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-
-from tests.web.dom import Node, parse
 
 BASE = "/api/v1/analytics"
 LMM = "little-minds-matter"
@@ -288,87 +285,49 @@ def test_network_rejects_bad_input(
     assert_422(mini_client.get(f"{BASE}/network", params=params), loc)
 
 
-# --- the page ---------------------------------------------------------------------------------
+def test_overlap_says_when_a_catchment_is_unknown(seed_client: TestClient) -> None:
+    pairs = seed_client.get(f"{BASE}/overlap", params={"as_of": "2024-06-01"}).json()["pairs"]
+    for p in pairs:
+        assert p["relation"] in {
+            "overlap",
+            "different_places",
+            "different_ages",
+            "catchment_unknown",
+        }
+        assert set(p["parts"]) == {"needs", "levels", "age", "area", "area_known"}
+        if not p["parts"]["area_known"]:
+            assert p["parts"]["area"] == 0
+            assert p["relation"] in {"catchment_unknown", "different_ages"}
+    # Neither maternity unit records a catchment (today): never a full-score "duplicate".
+    (maternity,) = [p for p in pairs if {p["a"], p["b"]} == {"maternity-airedale", "midwifery"}]
+    assert maternity["score"] < 1
+    assert maternity["relation"] in {"catchment_unknown", "different_places"}
 
 
-def gap_row(doc: Node, ward: str) -> list[str]:
-    caption = next(c for c in doc.find_all("caption") if c.text.startswith("Services by ward"))
-    table = next(t for t in doc.find_all("table") if caption in t.children)
-    row = next(
-        tr for tr in table.find_all("tr") if tr.find_all("th") and tr.find("th").text == ward
-    )
-    return [td.text for td in row.find_all("td")]
+# --- change over time -------------------------------------------------------------------------
 
 
-def test_commission_page_shows_the_blind_spot_as_gaps(seed_client: TestClient) -> None:
-    query = {"as_of": "2017-06-01", "need": "parent_infant_relationship", "level": "specialist"}
-    r = seed_client.get("/commission", params=query)
-    assert r.status_code == 200
-    doc = parse(r.text)
-    assert doc.find("h1").text == "For commissioners"
-    # The wards are the district's, named from the map's policy.
-    assert any(
-        p.text.startswith("For each ward of the Bradford district") for p in doc.find_all("p")
-    )
-    pregnancy, *_ = gap_row(doc, "Bradford Moor")
-    assert pregnancy == "Gap"
-    assert all(td.text == "Gap" for td in doc.find_all("td", class_="gap"))
-    heat = doc.find("table", class_="heat")
-    assert heat.find("caption").text.startswith("Overlap between the 12 services")
-    # Every shaded cell shows its number, not colour alone.
-    shaded = [td for td in heat.find_all("td") if "background-color" in td.attrs.get("style", "")]
-    assert shaded
-    assert all(re.fullmatch(r"\d\.\d\d", td.text) for td in shaded)
-    later = parse(seed_client.get("/commission", params=query | {"as_of": "2019-06-01"}).text)
-    assert "Little Minds Matter" in gap_row(later, "Bradford Moor")[0]
-    assert gap_row(later, "Keighley Central")[0] == "Gap"
-    unreached = next(p for p in later.find_all("p") if p.text.startswith("No route reaches"))
-    assert "/services/better-place" in [a.attrs["href"] for a in unreached.find_all("a")]
+def test_changes_tell_lmms_story(seed_client: TestClient) -> None:
+    def between(start: str, end: str) -> dict[str, Any]:
+        r = seed_client.get(f"{BASE}/changes", params={"from": start, "to": end})
+        assert r.status_code == 200, r.text
+        body: dict[str, Any] = r.json()
+        return body
+
+    started = between("2018-06-11", "2018-06-12")
+    assert [c["service_id"] for c in started["started"]] == [LMM]
+    ric = between("2020-03-31", "2020-04-01")
+    (lmm,) = [c for c in ric["rules_changed"] if c["service_id"] == LMM]
+    assert lmm["catchment_changed"] is True
+    assert any("RIC" in line for line in lmm["after"])
+    district = between("2023-03-31", "2023-04-01")
+    (lmm,) = [c for c in district["rules_changed"] if c["service_id"] == LMM]
+    assert any("Bradford district" in line for line in lmm["after"])
+    assert_422(seed_client.get(f"{BASE}/changes", params={"from": "2020-13-01"}), ["query", "from"])
 
 
-def test_commission_page_tries_a_proposal_without_storing_it(seed_client: TestClient) -> None:
-    total = seed_client.get("/api/v1/services").json()["total"]
-    form = {
-        "name": "Baby <b>bonds</b>",
-        "needs": ["parent_infant_relationship"],
-        "levels": ["specialist"],
-        "area": "bsb",
-        "as_of": "2017-06-01",
-        "need": "parent_infant_relationship",
-        "level": "specialist",
-    }
-    r = seed_client.post("/commission/what-if", data=form)
-    assert r.status_code == 200, r.text[:500]
-    assert "<b>bonds" not in r.text
-    doc = parse(r.text)
-    results = doc.by_id("what-if-results")
-    assert "Baby <b>bonds</b>" in results.find("h3").text
-    filled = next(t for t in results.find_all("table") if "Gaps it would fill" in t.text)
-    wards = {tr.find_all("td")[2].text for tr in filled.find_all("tr") if tr.find_all("td")}
-    assert wards == {"Bowling and Barkerend", "Bradford Moor", "Little Horton"}
-    assert seed_client.get("/api/v1/services").json()["total"] == total
-    assert seed_client.get("/api/v1/services/baby-b-bonds-b").status_code == 404
+# --- demand -----------------------------------------------------------------------------------
 
 
-def test_commission_page_says_what_is_wrong(seed_client: TestClient) -> None:
-    r = seed_client.get("/commission", params={"as_of": "2017-13-01", "need": "nope"})
-    assert r.status_code == 422
-    doc = parse(r.text)
-    assert [a.attrs["href"] for a in doc.find(role="alert").find_all("a")] == ["#as_of", "#need"]
-    r = seed_client.post("/commission/what-if", data={"name": "", "min_age_months": "x"})
-    assert r.status_code == 422
-    links = [a.attrs["href"] for a in parse(r.text).find(role="alert").find_all("a")]
-    assert links == ["#name", "#needs", "#levels", "#min_age_months"]
-
-
-def test_commission_page_names_an_area_the_map_lacks(seed_client: TestClient) -> None:
-    # The page builds the same proposal as the API takes: the core says the area is unknown.
-    form = {"name": "Baby bonds", "needs": ["parent_infant_relationship"], "levels": ["targeted"]}
-    r = seed_client.post("/commission/what-if", data=form | {"area": "leeds"})
-    assert r.status_code == 422
-    alert = parse(r.text).find(role="alert")
-    assert [a.attrs["href"] for a in alert.find_all("a")] == ["#area"]
-    assert "Select an area from the list" in alert.text
-    r = seed_client.post("/commission/what-if", data=form | {"needs": ["nope"]})
-    assert r.status_code == 422
-    assert [a.attrs["href"] for a in parse(r.text).find(role="alert").find_all("a")] == ["#needs"]
+def test_demand_is_off_by_default(seed_client: TestClient) -> None:
+    assert seed_client.get(f"{BASE}/demand").status_code == 404

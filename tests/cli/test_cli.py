@@ -68,6 +68,7 @@ LIGHT_INVOCATIONS = [
             "analytics overlap",
             "analytics gaps",
             "analytics network",
+            "analytics demand",
             "keys",
             "keys create",
             "keys list",

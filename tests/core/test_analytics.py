@@ -120,8 +120,14 @@ def test_overlap_on_the_mini_map_by_hand(mini_map: Map, mini_index: AreaIndex) -
     ]
     housing, hv = result.pairs
     # housing/refuge: same need; levels {universal, targeted} vs {targeted}; both open ages;
-    # refuge has no area rule, so it serves the whole universe, as housing does.
-    assert housing.score == pytest.approx(0.4 * 1 + 0.2 * 0.5 + 0.2 * 1 + 0.2 * 1, abs=1e-3)
+    # refuge has no area rule: its catchment is unknown, so the area part counts nothing (not
+    # 1, as if it served where housing does) and the pair says why.
+    assert housing.score == pytest.approx(0.4 * 1 + 0.2 * 0.5 + 0.2 * 1 + 0.2 * 0, abs=1e-3)
+    assert housing.relation is analytics.Relation.catchment_unknown
+    assert housing.parts.area_known is False
+    assert housing.parts.area == 0
+    assert housing.shared_postcodes == 0
+    assert housing.shared_areas == []
     assert housing.shared_levels == [Level.targeted]
     assert housing.shared_age_months == (MIN_AGE_MONTHS, MAX_AGE_MONTHS)
     # health visiting (-9..60) and LMM (-9..24), both district-wide from April 2023.
@@ -132,6 +138,8 @@ def test_overlap_on_the_mini_map_by_hand(mini_map: Map, mini_index: AreaIndex) -
     assert hv.shared_age_months == (-9, 24)
     assert hv.shared_areas == ["bsb", "bradford-district"]
     assert hv.parts.needs == 0.5
+    assert hv.relation is analytics.Relation.overlap
+    assert hv.parts.area_known is True
 
 
 def test_overlap_follows_the_rules_of_the_day(mini_map: Map, mini_index: AreaIndex) -> None:
@@ -151,13 +159,58 @@ def test_overlap_follows_the_rules_of_the_day(mini_map: Map, mini_index: AreaInd
 
 
 def test_services_apart_in_age_or_place_score_half(mini_map: Map, mini_index: AreaIndex) -> None:
-    babies = service(id="babies", needs=["housing"], levels=["targeted"], max_age_months=12)
+    where = [{"kind": "area", "area": "bradford-district"}]
+    babies = service(
+        id="babies", needs=["housing"], levels=["targeted"], max_age_months=12, rules=where
+    )
     older = service(id="older", needs=["housing"], levels=["targeted"], min_age_months=60)
-    m = mini_map.model_copy(update={"services": [babies, older]})
+    m = mini_map.model_copy(update={"services": [babies, older.model_copy(update={"rules": []})]})
     (pair,) = analytics.overlap(map=m, index=mini_index, as_of=day("2024-01-01")).pairs
     assert pair.shared_age_months is None
     assert pair.parts.age == 0
+    assert pair.relation is analytics.Relation.different_ages
+    # Older records no catchment: its area part is unknown and counts nothing.
+    assert pair.score == pytest.approx(0.5 * (0.4 + 0.2 + 0.0), abs=1e-3)
+    m = mini_map.model_copy(
+        update={"services": [babies, older.model_copy(update={"rules": [Rule(**where[0])]})]}
+    )
+    (pair,) = analytics.overlap(map=m, index=mini_index, as_of=day("2024-01-01")).pairs
     assert pair.score == pytest.approx(0.5 * (0.4 + 0.2 + 0.2), abs=1e-3)
+
+
+def test_the_same_offer_for_different_places_is_no_duplicate(
+    mini_map: Map, postcodes: PostcodeTable
+) -> None:
+    keighley = Area.model_validate(
+        {"id": "keighley", "name": "Keighley", "any_of": [{"ward_codes": [KEIGHLEY_CENTRAL]}]}
+    )
+
+    def unit(sid: str, area: str | None) -> Service:
+        rules = [{"kind": "area", "area": area}] if area else []
+        return service(id=sid, needs=["housing"], levels=["targeted"], rules=rules)
+
+    def pair(a: str | None, b: str | None) -> analytics.OverlapPair:
+        m = mini_map.model_copy(
+            update={"areas": [*mini_map.areas, keighley], "services": [unit("a", a), unit("b", b)]}
+        )
+        index = AreaIndex.build(map=m, postcodes=postcodes)
+        (found,) = analytics.overlap(map=m, index=index, as_of=day("2024-01-01")).pairs
+        return found
+
+    apart = pair("bsb", "keighley")
+    assert apart.relation is analytics.Relation.different_places
+    assert apart.parts.area == 0
+    assert apart.parts.area_known is True
+    assert apart.shared_postcodes == 0
+    assert apart.score == pytest.approx(0.5 * 0.8, abs=1e-3)
+    same = pair("bsb", "bsb")
+    assert same.relation is analytics.Relation.overlap
+    assert same.score == 1.0
+    # Neither records a catchment: not 1.0, and not "apart" either.
+    unknown = pair(None, None)
+    assert unknown.relation is analytics.Relation.catchment_unknown
+    assert unknown.score == pytest.approx(0.8, abs=1e-3)
+    assert pair("bsb", None).relation is analytics.Relation.catchment_unknown
 
 
 @pytest.fixture(scope="module")
@@ -201,7 +254,11 @@ def _naive_overlap(
     def jac(a: set[Any], b: set[Any]) -> float:
         return len(a & b) / len(a | b) if a | b else 0.0
 
+    def has_area(rules: list[Rule]) -> bool:
+        return any(r.kind is RuleKind.area or has_area(r.rules) for r in rules)
+
     active = m.active_services(on)
+    known = {s.id: has_area([r for r in s.rules if r.active_on(on)]) for s in active}
     served: dict[str, frozenset[str]] = {}
     canonical: dict[frozenset[str], frozenset[str]] = {}
     memo: dict[tuple[int, int], tuple[float, int]] = {}
@@ -221,14 +278,19 @@ def _naive_overlap(
         if (id(a), id(b)) not in memo:
             memo[(id(a), id(b))] = (jac(set(a), set(b)), len(a & b))
         area, shared = memo[(id(a), id(b))]
+        # A catchment not recorded adds nothing, and is not "apart" either.
+        both_known = known[s.id] and known[t.id]
+        if not both_known:
+            area, shared = 0.0, 0
         raw = (
             0.4 * jac(set(s.needs), set(t.needs))
             + 0.2 * jac(set(s.levels), set(t.levels))
             + 0.2 * age
             + 0.2 * area
         )
+        apart = not age or (both_known and not area)
         scores[(s.id, t.id)] = (
-            raw * (1 if age and area else 0.5),
+            raw * (0.5 if apart else 1),
             set(s.needs) & set(t.needs),
             shared,
         )
@@ -765,20 +827,30 @@ def test_cli_writes_gaps_overlap_and_network_as_csv(mini_data_dir: Path) -> None
     assert got.exit_code == 0, got.output
     rows = list(csv.DictReader(io.StringIO(got.stdout)))
     assert len(rows) == 30 * 4
+    # Plain words: service names, ages in words, no codes but the ward's own.
     moor = next(
-        r for r in rows if r["ward_code"] == BRADFORD_MOOR and r["age_band"] == "0-11 months"
+        r for r in rows if r["Ward code"] == BRADFORD_MOOR and r["Age"] == "Birth to 1st birthday"
     )
-    assert moor["services"] == "housing refuge"
-    assert moor["gap"] == ""
+    assert moor["Services"] == "Housing Options; Refuge"
+    assert moor["Gap"] == ""
 
     got = runner.invoke(app, ["analytics", "overlap", "--as-of", "2024-01-01", "--csv"])
     assert got.exit_code == 0, got.output
     rows = list(csv.DictReader(io.StringIO(got.stdout)))
-    assert [(r["a"], r["b"]) for r in rows] == [("housing", "refuge"), ("health-visiting", LMM)]
+    assert [(r["Service"], r["And service"]) for r in rows] == [
+        ("Housing Options", "Refuge"),
+        ("Health visiting", "Little Minds Matter"),
+    ]
+    housing, hv = rows
+    assert housing["What it means"].startswith("Catchment not recorded")
+    assert "area unknown" in housing["Parts of the score"]
+    assert hv["Shared ages"] == "pregnancy to the second birthday"
+    assert hv["Both serve all of"] == "Better Start Bradford area, Bradford district"
+    assert "little-minds-matter" not in got.stdout
 
     got = runner.invoke(app, ["analytics", "network", "--as-of", "2025-01-01"])
     assert got.exit_code == 0, got.output
-    assert "Single points of failure: health-visiting" in got.stdout
+    assert "Single points of failure: Health visiting" in got.stdout
 
     bad = runner.invoke(app, ["analytics", "gaps", "--need", "nope"])
     assert bad.exit_code == 2

@@ -33,7 +33,13 @@ from navigator.core.analytics.network import (
 )
 from navigator.core.analytics.overlap import OverlapPair, OverlapResult, overlap
 from navigator.core.analytics.ring import RingLeaning, derive_ring
-from navigator.core.analytics.scoring import APART_FACTOR, OVERLAP_WEIGHTS, OverlapParts
+from navigator.core.analytics.scoring import (
+    APART_FACTOR,
+    OVERLAP_WEIGHTS,
+    OverlapParts,
+    Relation,
+    records_catchment,
+)
 from navigator.core.analytics.what_if import (
     EDGE_MIN_OVERLAP,
     EDGE_SOURCES,
@@ -68,6 +74,7 @@ __all__ = [
     "OverlapResult",
     "Proposal",
     "Proposed",
+    "Relation",
     "RingLeaning",
     "ServiceOverlap",
     "SuggestedEdge",
@@ -78,6 +85,7 @@ __all__ = [
     "network",
     "overlap",
     "propose",
+    "records_catchment",
     "validate_proposal",
     "what_if",
 ]

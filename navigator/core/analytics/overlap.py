@@ -17,6 +17,7 @@ from navigator.core.analytics.scoring import (
     OVERLAP_WEIGHTS,
     OverlapParts,
     Profile,
+    Relation,
     Scorer,
     Shared,
     age_part,
@@ -30,13 +31,19 @@ class OverlapPair(BaseModel):
     a: str
     b: str
     score: float = Field(ge=0, le=1)
+    relation: Relation = Field(
+        description="overlap; different_places (catchments never meet: the same offer for "
+        "different places); different_ages; catchment_unknown (one records no catchment)"
+    )
     shared_needs: list[str]
     shared_levels: list[Level]
     shared_age_months: tuple[int, int] | None = Field(
         description="[from, to) in months, pregnancy negative; open ends read as -9 and 216"
     )
     shared_areas: list[str] = Field(description="Areas in which both can serve every postcode")
-    shared_postcodes: int = Field(description="Unit postcodes (of the universe) both can serve")
+    shared_postcodes: int = Field(
+        description="Unit postcodes (of the universe) both can serve; 0 when a catchment is unknown"
+    )
     parts: OverlapParts
 
 
@@ -251,7 +258,9 @@ def overlap(
 
     The score is a weighted mean (OVERLAP_WEIGHTS) of the Jaccard share of needs, of levels,
     of age months (open ends clamped to -9..216) and of universe postcodes both can serve,
-    halved (APART_FACTOR) when ages or footprints never meet. Pairs sharing no need are left
+    halved (APART_FACTOR) when ages or footprints never meet. A service with no area rule that
+    day records no catchment: its area part is unknown, counts 0 and never halves the score,
+    and the pair's `relation` says so. Pairs sharing no need are left
     out unless `require_shared_need` is False: their score is at most 0.6 and they are not what
     "overlap" means to a commissioner. Highest score first, then by ids; each pair once, a < b.
     """

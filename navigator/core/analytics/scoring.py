@@ -9,12 +9,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from navigator.core.analytics.areas import AreaIndex
-from navigator.core.models import MAX_AGE_MONTHS, MIN_AGE_MONTHS, Level, Map, RuleKind, Service
+from navigator.core.models import (
+    MAX_AGE_MONTHS,
+    MIN_AGE_MONTHS,
+    Level,
+    Map,
+    Rule,
+    RuleKind,
+    Service,
+)
 
 # Weights of the parts of an overlap score; they add up to 1. Needs weigh most: two services
 # for the same families but different concerns complement each other rather than compete.
@@ -22,6 +31,18 @@ OVERLAP_WEIGHTS = {"needs": 0.4, "levels": 0.2, "age": 0.2, "area": 0.2}
 # Two services whose age windows or footprints never meet can never see the same family:
 # they are neighbours in the system, not duplicates, so their score is halved.
 APART_FACTOR = 0.5
+
+
+class Relation(StrEnum):
+    """What a pair's score means: only `overlap` is two services competing for one family."""
+
+    overlap = "overlap"
+    # Both record a catchment and the two never meet: the same offer for different places.
+    different_places = "different_places"
+    different_ages = "different_ages"
+    # One or both record no catchment (no area rule): whether they meet is not known.
+    catchment_unknown = "catchment_unknown"
+
 
 _LEVELS = list(Level)
 
@@ -34,7 +55,10 @@ class OverlapParts(BaseModel):
     needs: float
     levels: float
     age: float
-    area: float
+    area: float = Field(description="0 when a service records no catchment (area_known false)")
+    area_known: bool = Field(
+        default=True, description="False when either service records no catchment (area rule)"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +67,7 @@ class Shared:
 
     score: float
     parts: OverlapParts
+    relation: Relation
     shared_needs: list[str]
     shared_levels: list[Level]
     shared_age_months: tuple[int, int] | None
@@ -81,6 +106,14 @@ def window(service: Service, day: dt.date) -> tuple[int, int]:
     return lo_c, max(lo_c, hi_c)
 
 
+def records_catchment(rules: Iterable[Rule]) -> bool:
+    """Whether any of these rules says where families must live (an area, or a choice of one)."""
+    return any(
+        r.kind is RuleKind.area or (r.kind is RuleKind.any_of and records_catchment(r.rules))
+        for r in rules
+    )
+
+
 def jaccard(shared: int, a: int, b: int) -> float:
     union = a + b - shared
     return shared / union if union else 0.0
@@ -115,7 +148,10 @@ class Scorer:
         self.need_codes: list[str] = [n.code for n in map.needs]
         self.area_ids = [a.id for a in map.areas if index.areas.get(a.id)]
         self.sets: list[int] = []
-        self.set_ids: dict[int, int] = {}
+        # Per set, whether it is a recorded catchment: a service with no area rule serves the
+        # whole universe as far as eligibility goes, but where it works is simply not known.
+        self.known: list[bool] = []
+        self.set_ids: dict[tuple[int, bool], int] = {}
         self.served_memo: dict[tuple[object, ...], int] = {}
         self.fixed_memo: dict[tuple[int, int, int, int], tuple[float, float]] = {}
         self.area_memo: dict[tuple[int, int], tuple[float, int]] = {}
@@ -140,11 +176,12 @@ class Scorer:
         sig = tuple(r.signature() for r in active)
         sid = self.served_memo.get(sig)
         if sid is None:
-            served = self.index.served(active)
-            sid = self.set_ids.get(served)
+            key = (self.index.served(active), records_catchment(active))
+            sid = self.set_ids.get(key)
             if sid is None:
-                sid = self.set_ids[served] = len(self.sets)
-                self.sets.append(served)
+                sid = self.set_ids[key] = len(self.sets)
+                self.sets.append(key[0])
+                self.known.append(key[1])
             self.served_memo[sig] = sid
         return sid
 
@@ -167,14 +204,19 @@ class Scorer:
         return got
 
     def fixed(self, l1: int, s1: int, l2: int, s2: int) -> tuple[float, float]:
-        """(weighted levels + area parts, area part) of two profiles' levels and footprints."""
+        """(weighted levels + area parts, whether the footprints meet) of two profiles' levels
+        and footprints. An unknown catchment adds nothing to the score (it is not shown to
+        overlap) and does not count as apart either (it is not shown not to)."""
         key = (l1, s1, l2, s2)
         got = self.fixed_memo.get(key)
         if got is None:
             w = OVERLAP_WEIGHTS
             levels = jaccard((l1 & l2).bit_count(), l1.bit_count(), l2.bit_count())
-            area = self.area(s1, s2)[0]
-            got = self.fixed_memo[key] = (w["levels"] * levels + w["area"] * area, area)
+            if self.known[s1] and self.known[s2]:
+                area = meets = self.area(s1, s2)[0]
+            else:
+                area, meets = 0.0, 1.0
+            got = self.fixed_memo[key] = (w["levels"] * levels + w["area"] * area, meets)
         return got
 
     def details(self, p: Profile, q: Profile) -> Shared:
@@ -183,23 +225,36 @@ class Scorer:
         levels = jaccard(
             (p.levels & q.levels).bit_count(), p.levels.bit_count(), q.levels.bit_count()
         )
-        fixed, area = self.fixed(p.levels, p.served, q.levels, q.served)
+        fixed, meets = self.fixed(p.levels, p.served, q.levels, q.served)
         age = age_part(p.lo, p.hi, q.lo, q.hi)
         lo, hi = max(p.lo, q.lo), min(p.hi, q.hi)
-        both = self.sets[p.served] & self.sets[q.served]
+        known = self.known[p.served] and self.known[q.served]
+        area = meets if known else 0.0
+        # Where either catchment is unknown, nothing is known to be shared.
+        both = self.sets[p.served] & self.sets[q.served] if known else 0
+        if known and not meets:
+            relation = Relation.different_places
+        elif not age:
+            relation = Relation.different_ages
+        elif not known:
+            relation = Relation.catchment_unknown
+        else:
+            relation = Relation.overlap
         return Shared(
-            score=score_key(needs, fixed, age, area) / 1000,
+            score=score_key(needs, fixed, age, meets) / 1000,
             parts=OverlapParts(
                 needs=round(needs, 3),
                 levels=round(levels, 3),
                 age=round(age, 3),
                 area=round(area, 3),
+                area_known=known,
             ),
+            relation=relation,
             shared_needs=[c for i, c in enumerate(self.need_codes) if shared_needs >> i & 1],
             shared_levels=[lv for lv in _LEVELS if (p.levels & q.levels) >> lv.rank & 1],
             shared_age_months=(lo, hi) if hi > lo else None,
             shared_areas=[a for a in self.area_ids if both and (self.index.areas[a] & ~both) == 0],
-            shared_postcodes=self.area(p.served, q.served)[1],
+            shared_postcodes=both.bit_count(),
         )
 
 

@@ -26,7 +26,7 @@ from pydantic import (
 from navigator.core.analytics.areas import AreaIndex
 from navigator.core.analytics.gaps import BAND_MONTHS, AgeBand, grid
 from navigator.core.analytics.ring import RingLeaning, derive_ring, place
-from navigator.core.analytics.scoring import OverlapParts, Scorer, profiles
+from navigator.core.analytics.scoring import OverlapParts, Relation, Scorer, profiles
 from navigator.core.errors import UnknownArea
 from navigator.core.graph import ReferralGraph
 from navigator.core.models import (
@@ -135,6 +135,7 @@ class ServiceOverlap(BaseModel):
     service_id: str
     name: str
     score: float = Field(ge=0, le=1)
+    relation: Relation
     shared_needs: list[str]
     shared_levels: list[Level]
     shared_age_months: tuple[int, int] | None
