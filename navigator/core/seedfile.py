@@ -21,14 +21,16 @@ from navigator.core.models import (
     LmmOffer,
     Map,
     Meta,
+    Navigation,
     Need,
     Policy,
     RingInfo,
     Service,
+    Vocabulary,
     dump,
     public,
 )
-from navigator.core.validation import check_edge, check_service
+from navigator.core.validation import check_catchment, check_edge, check_service
 
 SECTIONS = (
     "meta",
@@ -41,7 +43,11 @@ SECTIONS = (
     "policy",
     "services",
     "edges",
+    "navigation",
+    "vocabulary",
 )
+# Sections a seed may leave out: the map then answers without them.
+OPTIONAL = {"navigation", "vocabulary"}
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -95,7 +101,7 @@ def parse_map(data: Any, *, file: str = "<seed>") -> Map:
     if unknown:
         raise SeedError(file, "(top level)", sorted(unknown)[0], "unknown section")
     for section in SECTIONS:
-        if section not in data:
+        if section not in data and section not in OPTIONAL:
             raise SeedError(file, "(top level)", section, "section is missing")
 
     meta = _model(Meta, data["meta"], file=file, entry="meta")
@@ -112,6 +118,8 @@ def parse_map(data: Any, *, file: str = "<seed>") -> Map:
     policy = _model(Policy, data["policy"], file=file, entry="policy")
     services = list(_entries(Service, data["services"], file=file, section="services", key="id"))
     edges = list(_entries(Edge, data["edges"], file=file, section="edges", key="__none__"))
+    navigation = _model(Navigation, data.get("navigation") or {}, file=file, entry="navigation")
+    vocabulary = _model(Vocabulary, data.get("vocabulary") or {}, file=file, entry="vocabulary")
 
     refs = {
         "needs": {n.code for n in needs},
@@ -124,6 +132,7 @@ def parse_map(data: Any, *, file: str = "<seed>") -> Map:
         for entry, service in services:
             entry_now = entry
             check_service(service, refs)
+            check_catchment(service)
         for i, (_, edge) in enumerate(edges):
             entry_now = f"edges[{i}] ({edge.source} -> {edge.target})"
             check_edge(edge, refs)
@@ -138,6 +147,8 @@ def parse_map(data: Any, *, file: str = "<seed>") -> Map:
             )
 
     _check_policy(policy, refs, file=file)
+    _check_navigation(navigation, refs, file=file)
+    _check_vocabulary(vocabulary, refs, file=file)
     return Map(
         meta=meta,
         levels=levels,
@@ -149,7 +160,48 @@ def parse_map(data: Any, *, file: str = "<seed>") -> Map:
         edges=[e for _, e in edges],
         lmm=lmm,
         policy=policy,
+        navigation=navigation,
+        vocabulary=vocabulary,
     )
+
+
+def _check_named(
+    named: Iterable[tuple[str, str, str | None]],
+    refs: dict[str, set[str]],
+    *,
+    file: str,
+    entry: str,
+) -> None:
+    for field, kind, ident in named:
+        if ident is not None and ident not in refs[kind]:
+            raise SeedError(file, entry, field, f"unknown {kind[:-1].replace('_', ' ')} {ident!r}")
+
+
+def _check_navigation(nav: Navigation, refs: dict[str, set[str]], *, file: str) -> None:
+    """The needs, services and area the navigation policy names must exist."""
+    named: list[tuple[str, str, str | None]] = [("district_area", "areas", nav.district_area)]
+    for i, lead in enumerate(nav.leads):
+        named.append((f"leads[{i}].need", "needs", lead.need))
+        named += [(f"leads[{i}].services[{j}]", "services", s) for j, s in enumerate(lead.services)]
+    for code in ("safeguarding", "crisis"):
+        rule = getattr(nav.notices, code)
+        if rule is not None:
+            named += [(f"notices.{code}.needs[{j}]", "needs", n) for j, n in enumerate(rule.needs)]
+            named += [
+                (f"notices.{code}.services[{j}]", "services", sid)
+                for j, sid in enumerate(rule.services)
+            ]
+    _check_named(named, refs, file=file, entry="navigation")
+
+
+def _check_vocabulary(vocab: Vocabulary, refs: dict[str, set[str]], *, file: str) -> None:
+    named: list[tuple[str, str, str | None]] = []
+    for i, syn in enumerate(vocab.synonyms):
+        named += [(f"synonyms[{i}].needs[{j}]", "needs", n) for j, n in enumerate(syn.needs)]
+        named += [
+            (f"synonyms[{i}].services[{j}]", "services", s) for j, s in enumerate(syn.services)
+        ]
+    _check_named(named, refs, file=file, entry="vocabulary")
 
 
 def _check_policy(policy: Policy, refs: dict[str, set[str]], *, file: str) -> None:
@@ -206,6 +258,8 @@ def map_to_data(m: Map) -> dict[str, Any]:
         "policy": dump(m.policy),
         "services": [dump(public(x)) for x in m.services],
         "edges": [dump(x) for x in m.edges],
+        "navigation": dump(m.navigation),
+        "vocabulary": dump(m.vocabulary),
     }
 
 

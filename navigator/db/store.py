@@ -18,6 +18,7 @@ from navigator.core.models import (
     LmmOffer,
     Map,
     Meta,
+    Navigation,
     Need,
     Policy,
     RingInfo,
@@ -25,6 +26,7 @@ from navigator.core.models import (
     Rule,
     Service,
     Source,
+    Vocabulary,
     dump,
 )
 from navigator.db.tables import (
@@ -112,6 +114,9 @@ def load_map(session: Session) -> Map:
         rings=[RingInfo.model_validate(x) for x in _setting(session, "rings")],
         lmm=LmmOffer.model_validate(_setting(session, "lmm")),
         policy=Policy.model_validate(_setting(session, "policy")),
+        # A map stored before these sections existed answers without them until re-seeded.
+        navigation=Navigation.model_validate(_setting(session, "navigation") or {}),
+        vocabulary=Vocabulary.model_validate(_setting(session, "vocabulary") or {}),
         needs=[Need.model_validate(r.model_dump(exclude={"position"})) for r in ordered(NeedRow)],
         areas=[Area.model_validate(r.model_dump(exclude={"position"})) for r in ordered(AreaRow)],
         gp_lists=[
@@ -198,6 +203,8 @@ def replace_map(session: Session, m: Map) -> int:
         ("rings", [dump(x) for x in m.rings]),
         ("lmm", dump(m.lmm)),
         ("policy", dump(m.policy)),
+        ("navigation", dump(m.navigation)),
+        ("vocabulary", dump(m.vocabulary)),
     ):
         session.merge(SettingRow(key=key, value=value))
     for i, need in enumerate(m.needs):

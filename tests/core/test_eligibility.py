@@ -172,6 +172,10 @@ def test_loaded_gp_list_turns_check_into_a_decision(
 
 
 def test_no_rules_is_open_to_all_and_says_so(mini_map: Map, postcodes: PostcodeTable) -> None:
-    status, reasons, _ = decide_for(mini_map, postcodes, "refuge", "2020-01-01")
+    # A seed service always names its catchment; a proposal (what-if) may name none.
+    refuge = mini_map.service("refuge")
+    assert refuge is not None
+    bare = mini_map.model_copy(update={"services": [refuge.model_copy(update={"rules": []})]})
+    status, reasons, _ = decide_for(bare, postcodes, "refuge", "2020-01-01")
     assert status is Eligibility.eligible
     assert reasons == ["Open to every family: no age, area or GP rule applies"]
