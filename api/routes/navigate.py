@@ -9,13 +9,19 @@ from pydantic import Field
 
 from api.deps import MapDep
 from navigator.core.family import Family
-from navigator.core.navigate import NavigateResult
+from navigator.core.navigate import DEFAULT_LIMIT, NavigateResult
 
 router = APIRouter(prefix="/api/v1", tags=["navigate"])
 
 
 class NavigateRequest(Family):
     as_of: dt.date | None = Field(default=None, description="The map as it stood that day")
+    limit: int = Field(
+        default=DEFAULT_LIMIT,
+        ge=1,
+        le=500,
+        description="At most this many recommendations, and this many not eligible, best first",
+    )
 
 
 @router.post(
@@ -26,5 +32,5 @@ class NavigateRequest(Family):
 )
 async def navigate(body: NavigateRequest, snap: MapDep) -> NavigateResult:
     # Async: the answer is pure computation on the cached map, with no I/O to wait for.
-    family = Family.model_validate(body.model_dump(exclude={"as_of"}))
-    return snap.navigate(family, body.as_of or dt.date.today())
+    family = Family.model_validate(body.model_dump(exclude={"as_of", "limit"}))
+    return snap.navigate(family, body.as_of or dt.date.today(), limit=body.limit)

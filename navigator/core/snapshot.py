@@ -47,13 +47,16 @@ class Snapshot:
         """Postcode bitsets per area and per district ward, for the commissioners' analytics."""
         return AreaIndex.build(map=self.map, postcodes=self.postcodes)
 
-    def navigate(self, family: Family, as_of: dt.date) -> NavigateResult:
+    def navigate(
+        self, family: Family, as_of: dt.date, *, limit: int | None = None
+    ) -> NavigateResult:
         return navigate(
             map=self.map,
             graph=self.graph,
             location=self.locate(family.postcode),
             family=family,
             as_of=as_of,
+            limit=limit,
         )
 
     @cached_property

@@ -131,7 +131,7 @@ def test_outside_the_district(mini_map: Map, postcodes: PostcodeTable) -> None:
 def test_unknown_postcode_is_check_never_a_guess(mini_map: Map, postcodes: PostcodeTable) -> None:
     status, _, checks = decide_for(mini_map, postcodes, "housing", "2024-01-01", postcode=UNKNOWN)
     assert status is Eligibility.check
-    assert "BD3 9ZZ is not in our postcode table" in checks[0]
+    assert "Check the postcode BD3 9ZZ with the family" in checks[0]
 
 
 def test_loaded_gp_list_turns_check_into_a_decision(
