@@ -17,7 +17,7 @@ from api.deps import MapDep
 from navigator.core.errors import NavigatorError
 from navigator.core.family import Family
 from navigator.core.models import Map, Need, Ring, Service
-from navigator.core.search import ServiceQuery, find_services
+from navigator.core.search import ServiceQuery, find_hits
 from navigator.core.snapshot import Snapshot
 from navigator.core.wording import when
 from web import present
@@ -158,12 +158,19 @@ def directory(
     if ring and ring not in {r.value for r in Ring}:
         errors.append(FieldError("ring", "Select a circle of the map from the list"))
     services: list[Service] = []
+    matched: dict[str, str] = {}
     if not errors:
         # Best match first when searching; by name otherwise.
         query = ServiceQuery(
-            text=q, need=need or None, ring=Ring(ring) if ring else None, order="name"
+            text=q,
+            need=need or None,
+            ring=Ring(ring) if ring else None,
+            order="name",
+            places=snap.places if q.strip() else None,
         )
-        services = find_services(m, query)
+        hits = find_hits(m, query)
+        services = [h.service for h in hits]
+        matched = {h.service.id: h.matched for h in hits if h.matched}
     today = dt.date.today()
     return render(
         request,
@@ -176,6 +183,7 @@ def directory(
             "errors": FormErrors(errors),
             "error_list": errors,
             "services": [] if errors else services,
+            "matched": matched,
             "running": {s.id: present.running(s, today) for s in services},
             "needs": m.needs,
             "rings": m.rings,

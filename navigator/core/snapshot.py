@@ -15,6 +15,7 @@ from navigator.core.geography import Location, PostcodeTable, locate
 from navigator.core.graph import ReferralGraph
 from navigator.core.models import Map, Service, dump, public
 from navigator.core.navigate import NavigateResult, navigate
+from navigator.core.places import PlaceIndex
 
 
 def etag_of(data: Any) -> str:
@@ -41,6 +42,11 @@ class Snapshot:
     @cached_property
     def graph(self) -> ReferralGraph:
         return ReferralGraph(self.map)
+
+    @cached_property
+    def places(self) -> PlaceIndex:
+        """Towns and wards by name, for search."""
+        return PlaceIndex.build(map=self.map, postcodes=self.postcodes)
 
     @cached_property
     def area_index(self) -> AreaIndex:
