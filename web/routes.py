@@ -37,6 +37,7 @@ from web.templating import NO_STORE, STATIC_DIR, render
 router = APIRouter(include_in_schema=False)
 
 FormDep = Annotated[NavigateForm, Form()]
+MAX_ON_PAGE = 500
 
 
 def need_groups(m: Map) -> list[tuple[str, list[tuple[Need, str]]]]:
@@ -66,11 +67,12 @@ def form_page(
         "navigate.html",
         snap,
         {
-            "form": form,
+            "form": form.with_date_boxes(),
             "errors": errors,
             "error_list": errors.items(FIELDS),
             "need_groups": need_groups(m),
             "levels": m.levels,
+            "level_labels": {lv.id.value: lv.label for lv in m.levels},
             "default_level": Family.model_fields["level"].default,
             "services": _by_name(m.active_services(dt.date.today())),
         },
@@ -100,7 +102,8 @@ def navigate_results(request: Request, snap: MapDep, form: FormDep) -> HTMLRespo
     m = snap.map
     try:
         family, day = parse_form(form, dt.date.today())
-        result = snap.navigate(family, day)
+        # The page lists everything: a practitioner reads why each service is or is not open.
+        result = snap.navigate(family, day, limit=MAX_ON_PAGE)
     except InvalidForm as exc:
         return form_page(request, snap, form, exc.errors, status_code=422)
     except NavigatorError as exc:
@@ -110,13 +113,13 @@ def navigate_results(request: Request, snap: MapDep, form: FormDep) -> HTMLRespo
     # LMM's offer leads when a need it works with is ticked (a relationship worry).
     show_lmm = lmm is not None and bool(set(family.needs) & set(lmm.needs))
     levels = {lv.id: lv.label for lv in m.levels}
-    stage = present.stage_words(family.stage, family.child_age_months)
+    stage = present.stage_words(family.stage, family.child_age_months, family.weeks_pregnant)
     return render(
         request,
         "results.html",
         snap,
         {
-            "form": form,
+            "form": form.with_date_boxes(),
             "family": family,
             "result": result,
             "show_lmm": show_lmm,

@@ -17,7 +17,7 @@ from navigator.core.models import RouteKind, Service
 ContactKind = Literal["phone", "email", "website", "referral_form", "address"]
 
 # UK numbers as people write them: 01274 433999, 0800 9530966, 0808 2800 999; and 999 and 111.
-_NUMBER = re.compile(r"(?<![\d])(0\d[\d ]{8,12}\d|999|111)(?![\d])")
+NUMBER = re.compile(r"(?<![\d])(0\d[\d ]{8,12}\d|999|111)(?![\d])")
 _BRACKETS = re.compile(r"\(([^)]*)\)")
 _HOURS = re.compile(
     r"\b(\d{1,2}(\.\d\d)?\s?(am|pm)|hours?|24/7|monday|tuesday|wednesday|thursday|friday|"
@@ -39,6 +39,12 @@ class Contact(BaseModel):
     hours: str | None = None
 
 
+def dialable(number: str) -> str | None:
+    """The digits to dial for a number as written, or None when it is not a UK phone number."""
+    digits = re.sub(r"\D", "", number)
+    return digits if len(digits) in (10, 11) or digits in {"999", "111"} else None
+
+
 def _label(text: str) -> str:
     text = text.strip(" ,:;-")
     return text[:1].upper() + text[1:]
@@ -48,12 +54,12 @@ def parse_contact(text: str, *, route: RouteKind, service_name: str) -> list[Con
     """The numbers in one route's contact text, each with its label and hours."""
     out: list[Contact] = []
     for part in text.split(";"):
-        match = _NUMBER.search(part)
+        match = NUMBER.search(part)
         if match is None:
             continue
         number = " ".join(match.group(1).split())
-        digits = number.replace(" ", "")
-        if len(digits) not in (3, 10, 11):
+        digits = dialable(number)
+        if digits is None:
             continue
         before, after = part[: match.start()], part[match.end() :]
         bracket = _BRACKETS.search(after)
