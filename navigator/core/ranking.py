@@ -77,6 +77,7 @@ class Standing:
     check: bool
     ease: Ease
     needs_met: int
+    primary: bool  # the first need the service lists (the one it is mainly for) is the family's
     ring: Ring
     focus: float  # share of the service's needs that are the family's
     # Leads for a need that already has a better lead above: the best for each of the family's
@@ -105,6 +106,7 @@ class Standing:
             self.ease,
             self.lead.preference if self.lead else 0,
             -self.needs_met,
+            not self.primary,
             RING_ORDER[self.ring],
             -self.focus,
         )
@@ -121,6 +123,7 @@ class Standing:
             (len(Ease) - 1 - self.ease, len(Ease)),
             (9 - min(9, self.lead.preference) if self.lead else 9, 10),
             (min(9, self.needs_met), 10),
+            (1 if self.primary else 0, 2),
             (2 - RING_ORDER[self.ring], 3),
             (min(9, int(self.focus * 9)), 10),
         ]
@@ -140,7 +143,7 @@ def take_turns(placed: list[tuple[Standing, str]]) -> list[Standing]:
         if st.lead and st.leads_here:
             before = seen.setdefault(st.lead.need, [])
             if before:
-                st = replace(st, turn=len(before), after=before[0])
+                st = replace(st, turn=1, after=before[0])
             before.append(name)
         out.append(st)
     return out
@@ -164,6 +167,7 @@ def standing(
         check=check,
         ease=ease_of(service, path, from_service=from_service),
         needs_met=len(matched),
+        primary=service.needs[0] in matched,
         ring=service.ring,
         focus=len(matched) / len(service.needs),
     )
@@ -195,6 +199,9 @@ def _level_words(s: Standing, service: Service, labels: dict[Level, str], level:
     return f"but it works at {works}, not {labels[level]}"
 
 
+TURN = 2  # the position of `turn` in Standing.key
+
+
 def _below(a: Standing, b: Standing, above: str) -> str:
     """Why `b` stands below `above` (standing `a`): the first part in which they differ."""
     reasons = [
@@ -209,11 +216,13 @@ def _below(a: Standing, b: Standing, above: str) -> str:
         f"{above} is easier to reach",
         f"{above} comes first in Bradford's order for this need",
         f"{above} meets more of the family's needs",
+        f"{above} is mainly for this need",
         f"{above} is closer to the parent–infant relationship on the map",
         f"{above} is more focused on these needs",
     ]
     for i, (x, y) in enumerate(zip(a.key(), b.key(), strict=True)):
-        if x != y:
+        # Second for the same need as the one above: say why that one leads instead.
+        if x != y and not (i == TURN and b.after == above):
             return reasons[i]
     return f"it stands level with {above}, listed by name"
 
