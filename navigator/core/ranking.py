@@ -131,7 +131,7 @@ class Standing:
         for v, radix in parts:
             value, top = value * radix + v, top * radix + radix - 1
         rest = value / top
-        return round(0.9 + 0.1 * rest if self.urgent else 0.9 * rest, 3)
+        return round(0.9 + 0.1 * rest if self.urgent else 0.9 * rest, 6)
 
 
 def take_turns(placed: list[tuple[Standing, str]]) -> list[Standing]:
