@@ -123,6 +123,7 @@ def navigate_results(request: Request, snap: MapDep, form: FormDep) -> HTMLRespo
             "family": family,
             "result": result,
             "show_lmm": show_lmm,
+            "crisis": any(n.code == "crisis" for n in result.notices),
             "lmm": lmm,
             "names": {s.id: s.name for s in m.services},
             "needs": {n.code: n.label for n in m.needs},
