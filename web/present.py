@@ -122,7 +122,7 @@ def rule_view(rule: Rule, m: Map, day: dt.date) -> RuleView:
     if rule.kind is RuleKind.gp_list:
         gp = next((g for g in m.gp_lists if g.id == rule.gp_list), None)
         if gp is not None and gp.practices is None:
-            text += " (the list is not loaded yet, so the navigator says “check first”)"
+            text += " (no list of these practices is held: answers ask which one the family uses)"
     return RuleView(
         text=text,
         period=period(rule),
