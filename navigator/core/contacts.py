@@ -8,9 +8,10 @@ national helpline) says so in its label.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from navigator.core.models import RouteKind, Service
 
@@ -33,6 +34,8 @@ _WHO = {
 
 
 class Contact(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     kind: ContactKind
     value: str
     label: str
@@ -79,6 +82,12 @@ def parse_contact(text: str, *, route: RouteKind, service_name: str) -> list[Con
     return out
 
 
+@lru_cache(maxsize=4096)
+def _parsed(text: str, route: RouteKind, service_name: str) -> tuple[Contact, ...]:
+    # Contact is frozen, so answers can share what one parse made.
+    return tuple(parse_contact(text, route=route, service_name=service_name))
+
+
 def contacts_of(service: Service) -> list[Contact]:
     """Every number the service's routes give, once each, in the order of its routes."""
     seen: set[str] = set()
@@ -86,7 +95,7 @@ def contacts_of(service: Service) -> list[Contact]:
     for route in service.routes:
         if not route.contact:
             continue
-        for c in parse_contact(route.contact, route=route.kind, service_name=service.name):
+        for c in _parsed(route.contact, route.kind, service.name):
             if c.value.replace(" ", "") not in seen:
                 seen.add(c.value.replace(" ", ""))
                 out.append(c)

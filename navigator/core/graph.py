@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Collection
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
-from navigator.core.models import EdgeKind, Map
+from navigator.core.models import Edge, EdgeKind, Map
+
+T = TypeVar("T")
 
 # Consultation and formal referral are the routes practitioners act on; a signpost leaves the
 # family to make the call, so it costs more and is taken only when nothing firmer exists.
@@ -50,7 +53,29 @@ class ReferralGraph:
         self.day_graph = lru_cache(maxsize=32)(self._day_graph)
         self.paths_from = lru_cache(maxsize=512)(self._paths_from)
         self.practical_paths = lru_cache(maxsize=256)(self._practical_paths)
+        self.edges_on = lru_cache(maxsize=32)(self._edges_on)
         self.steps = lru_cache(maxsize=65536)(self._steps)
+        self._remembered: OrderedDict[Hashable, object] = OrderedDict()
+
+    def remember(self, key: Hashable, build: Callable[[], T], *, size: int = 256) -> T:
+        """A value derived from this map version, built once per `key` (least recently used
+        ones forgotten): such as which services a kind of family cannot use on a day."""
+        if key in self._remembered:
+            self._remembered.move_to_end(key)
+            return self._remembered[key]  # type: ignore[return-value]
+        value = build()
+        self._remembered[key] = value
+        if len(self._remembered) > size:
+            self._remembered.popitem(last=False)
+        return value
+
+    def _edges_on(self, day: dt.date) -> dict[tuple[str, str, str], Edge]:
+        """The edges in force on `day`, by (source, target, kind)."""
+        out: dict[tuple[str, str, str], Edge] = {}
+        for e in self.map.edges:
+            if e.active_on(day):
+                out.setdefault((e.source, e.target, e.kind.value), e)
+        return out
 
     def _day_graph(self, day: dt.date) -> Any:
         """Edges active on `day` between services active on `day`; each edge keeps its kinds."""

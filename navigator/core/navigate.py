@@ -8,7 +8,8 @@ answer together.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from collections.abc import Mapping, Sequence
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel
 
@@ -18,7 +19,7 @@ from navigator.core.errors import UnknownService
 from navigator.core.family import Decision, Family
 from navigator.core.geography import Location
 from navigator.core.graph import Pathway, ReferralGraph, Step
-from navigator.core.models import Eligibility, Level, Map, Route, RouteKind, Service
+from navigator.core.models import Edge, Eligibility, Level, Map, Route, RouteKind, Service
 from navigator.core.notices import Notice, notices_for, outside, pointer
 from navigator.core.provenance import pathway_facts, route_fact, service_facts
 from navigator.core.ranking import Standing, standing, take_turns, why_ranked
@@ -102,6 +103,24 @@ class NavigateResult(BaseModel):
     lmm: LmmBlock
 
 
+class AltCandidate(NamedTuple):
+    """A service the family can use now, as LMM's 'consider instead' needs it."""
+
+    service_id: str
+    name: str
+    matched_needs: list[str]
+
+
+class _Placed(NamedTuple):
+    """A recommendation before its words: what places it, and what it is built from."""
+
+    standing: Standing
+    service: Service
+    decision: Decision
+    matched: list[str]
+    path: Pathway | None
+
+
 def validate_request(m: Map, family: Family) -> None:
     """Raise a typed error, naming the field, for need codes or services the map does not know."""
     known = m.need_codes()
@@ -141,7 +160,7 @@ def lmm_block(
     family: Family,
     lmm: Service,
     decision: Decision,
-    others: list[Recommendation],
+    others: Sequence[Recommendation | AltCandidate],
     *,
     elsewhere: str | None = None,
     inferred: list[str] | None = None,
@@ -162,7 +181,7 @@ def lmm_block(
             r.service_id
             for r in others
             if r.service_id != cat.service_id
-            and r.eligibility is Eligibility.eligible
+            and (not isinstance(r, Recommendation) or r.eligibility is Eligibility.eligible)
             and set(r.matched_needs) & set(lmm.needs)
         ][:3]
         names = ", ".join(r.name for r in others if r.service_id in alternatives)
@@ -204,9 +223,11 @@ def lmm_block(
     )
 
 
-def explain_steps(steps: list[Step], m: Map, *, day: dt.date, source: str | None) -> list[str]:
-    """Each step of a pathway in a sentence, with the referral network's note on it."""
-    notes = {(e.source, e.target, e.kind.value): e.note for e in m.edges if e.active_on(day)}
+def explain_steps(
+    steps: list[Step], m: Map, *, edges: Mapping[tuple[str, str, str], Edge], source: str | None
+) -> list[str]:
+    """Each step of a pathway in a sentence, with the referral network's note on it; `edges`
+    are those in force, by (source, target, kind)."""
     out = []
     for step in steps:
         a, b = m.service(step.source), m.service(step.target)
@@ -214,7 +235,8 @@ def explain_steps(steps: list[Step], m: Map, *, day: dt.date, source: str | None
         words = (mine if step.source == source else theirs).format(
             s=a.name if a else step.source, t=b.name if b else step.target
         )
-        note = notes.get((step.source, step.target, step.kind))
+        edge = edges.get((step.source, step.target, step.kind))
+        note = edge.note if edge else None
         out.append(f"{words}: {note.rstrip('.')}" if note else words)
     return out
 
@@ -259,29 +281,40 @@ def navigate(
     )
     signatures = map.eligibility_signatures
     consult_first = family.level in map.policy.consult_first_levels
-    # Every running service's answer: a route never goes through one the family cannot use.
-    decisions = {s.id: decide(s, ctx, signatures[s.id]) for s in map.active_services(as_of)}
-    avoid = frozenset(sid for sid, d in decisions.items() if d.status is Eligibility.not_eligible)
     needs = {n.code: n.label for n in map.needs}
+    edges = graph.edges_on(as_of)
 
-    placed: list[tuple[Standing, Recommendation, Service, Pathway | None]] = []
-    refused: list[tuple[tuple[object, ...], NotEligible]] = []
+    def decision_of(service: Service) -> Decision:
+        return decide(service, ctx, signatures[service.id])
+
+    # A route never goes through a service the family cannot use. Which those are depends only
+    # on what the rules look at, so families alike share one answer.
+    alike = (
+        "avoid",
+        as_of,
+        family.stage,
+        family.child_age_months,
+        family.weeks_pregnant,
+        family.gp_practice,
+        location.known,
+        tuple(location.areas),
+    )
+    avoid: frozenset[str] = graph.remember(
+        alike,
+        lambda: frozenset(
+            s.id
+            for s in map.active_services(as_of)
+            if decision_of(s).status is Eligibility.not_eligible
+        ),
+    )
+
+    placed: list[_Placed] = []
+    refused: list[tuple[tuple[object, ...], Service, Decision, list[str]]] = []
     for service in candidates:
         matched = [n for n in family.needs if n in service.needs]
-        decision = decisions.get(service.id) or decide(service, ctx, signatures[service.id])
+        decision = decision_of(service)
         if decision.status is Eligibility.not_eligible:
-            refused.append(
-                (
-                    (-len(matched), service.name),
-                    NotEligible.model_construct(
-                        service_id=service.id,
-                        name=service.name,
-                        ring=service.ring.value,
-                        matched_needs=matched,
-                        reasons=list(decision.reasons),
-                    ),
-                )
-            )
+            refused.append(((-len(matched), service.name), service, decision, matched))
             continue
         path = (
             graph.pathway(
@@ -296,9 +329,6 @@ def navigate(
             if source
             else None
         )
-        arrived_by = path.steps[-1].kind if path and path.steps else None
-        route = choose_route(service, consult_first=consult_first, arrived_by=arrived_by)
-        steps = list(path.steps) if path else []
         place = standing(
             map,
             service,
@@ -309,72 +339,100 @@ def navigate(
             path=path,
             from_service=source,
         )
-        facts = service_facts(service, map, day=as_of, matched=matched)
-        facts += route_fact(_route_of(service, str(route.kind)))
-        facts += pathway_facts(steps, map, day=as_of)
-        # model_construct: every value below is already of its field's type, and at 10,000
-        # services validating each result again would double the cost of an answer.
-        rec = Recommendation.model_construct(
+        placed.append(_Placed(place, service, decision, matched, path))
+    placed.sort(key=lambda p: (p.standing.key(), p.service.name))
+    turns = take_turns([(p.standing, p.service.name) for p in placed])
+    placed = [p._replace(standing=t) for p, t in zip(placed, turns, strict=True)]
+    placed.sort(key=lambda p: (p.standing.key(), p.service.name))
+    cap = DEFAULT_LIMIT if limit is None else limit
+
+    # The answers sent, each built once, in full. model_construct: every value is already of
+    # its field's type, and at 10,000 services validating each again would double the cost.
+    recommendations: list[Recommendation] = []
+    above: tuple[str, Standing] | None = None
+    for i, p in enumerate(placed[:cap], 1):
+        service, steps = p.service, list(p.path.steps) if p.path else []
+        route = choose_route(
+            service, consult_first=consult_first, arrived_by=steps[-1].kind if steps else None
+        )
+        recommendations.append(
+            Recommendation.model_construct(
+                service_id=service.id,
+                name=service.name,
+                ring=service.ring.value,
+                eligibility=p.decision.status,
+                score=p.standing.score(),
+                matched_needs=p.matched,
+                reasons=list(p.decision.reasons),
+                checks=list(p.decision.checks),
+                route=route,
+                pathway=p.path.services if p.path else [],
+                pathway_steps=steps,
+                why_ranked=why_ranked(
+                    i,
+                    p.standing,
+                    service,
+                    m=map,
+                    level=family.level,
+                    path=p.path,
+                    route_kind=str(route.kind),
+                    need_words=", ".join(needs.get(n, n).lower() for n in p.matched),
+                    above=above,
+                ),
+                inferred=[
+                    *service_facts(service, map, day=as_of, matched=p.matched, labels=needs),
+                    *route_fact(_route_of(service, str(route.kind))),
+                    *pathway_facts(steps, map, edges=edges),
+                ],
+                contacts=contacts_of(service),
+                pathway_explained=explain_steps(steps, map, edges=edges, source=source),
+                pathway_note=pathway_note(p.path, service, source=source),
+            )
+        )
+        above = (service.name, p.standing)
+    refused.sort(key=lambda r: r[0])
+    not_eligible = [
+        NotEligible.model_construct(
             service_id=service.id,
             name=service.name,
             ring=service.ring.value,
-            eligibility=decision.status,
-            score=place.score(),
             matched_needs=matched,
             reasons=list(decision.reasons),
-            checks=list(decision.checks),
-            route=route,
-            pathway=path.services if path else [],
-            pathway_steps=steps,
-            why_ranked="",
-            inferred=facts,
-            contacts=contacts_of(service),
-            pathway_explained=explain_steps(steps, map, day=as_of, source=source),
-            pathway_note=pathway_note(path, service, source=source),
         )
-        placed.append((place, rec, service, path))
-    placed.sort(key=lambda p: (p[0].key(), p[1].name))
-    turns = take_turns([(place, rec.name) for place, rec, _, _ in placed])
-    placed = [(t, rec, svc, path) for t, (_, rec, svc, path) in zip(turns, placed, strict=True)]
-    placed.sort(key=lambda p: (p[0].key(), p[1].name))
-    for place, rec, _, _ in placed:
-        rec.score = place.score()
-    above: tuple[str, Standing] | None = None
-    for i, (place, rec, service, path) in enumerate(placed, 1):
-        rec.why_ranked = why_ranked(
-            i,
-            place,
-            service,
-            m=map,
-            level=family.level,
-            path=path,
-            route_kind=str(rec.route.kind),
-            need_words=", ".join(needs.get(n, n).lower() for n in rec.matched_needs),
-            above=above,
-        )
-        above = (rec.name, place)
-    recommendations = [rec for _, rec, _, _ in placed]
-    refused.sort(key=lambda r: r[0])
-    not_eligible = [n for _, n in refused]
+        for _, service, decision, matched in refused[:cap]
+    ]
+    # What else LMM's block may offer: services the family can use now, best first.
+    usable = [
+        AltCandidate(p.service.id, p.service.name, p.matched)
+        for p in placed
+        if p.decision.status is Eligibility.eligible
+    ]
 
     lmm = map.service(map.lmm.service_id)
     assert lmm is not None  # the seed's cross-reference check guarantees it
-    lmm_decision = decisions.get(lmm.id) or decide(lmm, ctx)
-    cap = DEFAULT_LIMIT if limit is None else limit
+    lmm_decision = decision_of(lmm)
+    # Notices name the first of their services the family can use.
+    named = {
+        sid
+        for rule in (map.navigation.notices.crisis, map.navigation.notices.safeguarding)
+        if rule is not None
+        for sid in rule.services
+    }
+    decisions = {sid: decision_of(s) for sid in named if (s := map.service(sid)) is not None}
     return NavigateResult(
         as_of=as_of,
         location=location,
         notices=notices_for(map, family, location, decisions),
-        recommendations=recommendations[:cap],
-        not_eligible=not_eligible[:cap],
-        totals=Totals(recommendations=len(recommendations), not_eligible=len(not_eligible)),
+        recommendations=recommendations,
+        not_eligible=not_eligible,
+        totals=Totals(recommendations=len(placed), not_eligible=len(refused)),
         lmm=lmm_block(
             map,
             family,
             lmm,
             lmm_decision,
-            recommendations,
+            usable,
             elsewhere=pointer(map, location) if outside(map, location) else None,
-            inferred=service_facts(lmm, map, day=as_of, matched=[]),
+            inferred=service_facts(lmm, map, day=as_of, matched=[], labels=needs),
         ),
     )

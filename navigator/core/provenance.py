@@ -8,7 +8,7 @@ rests on, so a practitioner can see which parts to check before acting.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from navigator.core.graph import Step
 from navigator.core.models import Edge, Map, Route, Rule, RuleKind, Service, Status
@@ -41,8 +41,16 @@ def rule_fact(rule: Rule, m: Map) -> str:
     return text + (f": {rule.note.rstrip('.')}" if rule.note else "")
 
 
-def service_facts(service: Service, m: Map, *, day: dt.date, matched: list[str]) -> list[str]:
-    """What about this service, as it decides this answer, is inferred."""
+def service_facts(
+    service: Service,
+    m: Map,
+    *,
+    day: dt.date,
+    matched: list[str],
+    labels: Mapping[str, str] | None = None,
+) -> list[str]:
+    """What about this service, as it decides this answer, is inferred; `labels` are the
+    needs' labels by code, when the caller has them already."""
     out = [
         rule_fact(r, m) for r in _rules_in_force(service.rules, day) if r.status is Status.inferred
     ]
@@ -59,7 +67,7 @@ def service_facts(service: Service, m: Map, *, day: dt.date, matched: list[str])
             "The levels it works at (" + ", ".join(labels[lv] for lv in service.levels) + ")"
         )
     if "needs" in fields and matched:
-        names = {n.code: n.label for n in m.needs}
+        names = labels if labels is not None else {n.code: n.label for n in m.needs}
         out.append("That it helps with " + ", ".join(names.get(n, n) for n in matched))
     if "ring" in fields:
         ring = next((r.label for r in m.rings if r.id is service.ring), service.ring.value)
@@ -77,11 +85,11 @@ def route_fact(route: Route | None) -> list[str]:
     return [f"How to get there: {ROUTE_FACTS[route.kind.value]}"]
 
 
-def pathway_facts(steps: list[Step], m: Map, *, day: dt.date) -> list[str]:
-    """Each step through the referral network that rests on an inferred edge."""
-    edges: dict[tuple[str, str, str], Edge] = {
-        (e.source, e.target, e.kind.value): e for e in m.edges if e.active_on(day)
-    }
+def pathway_facts(
+    steps: list[Step], m: Map, *, edges: Mapping[tuple[str, str, str], Edge]
+) -> list[str]:
+    """Each step through the referral network that rests on an inferred edge; `edges` are
+    those in force, by (source, target, kind)."""
     out = []
     for step in steps:
         edge = edges.get((step.source, step.target, step.kind))

@@ -173,7 +173,7 @@ def standing(
     )
 
 
-def _route_words(s: Standing, path: Pathway | None, names: dict[str, str], kind: str) -> str:
+def _route_words(s: Standing, path: Pathway | None, m: Map, kind: str) -> str:
     match s.ease:
         case Ease.direct:
             return (
@@ -184,7 +184,8 @@ def _route_words(s: Standing, path: Pathway | None, names: dict[str, str], kind:
         case Ease.family:
             return "the family can contact them themselves"
         case Ease.one_between:
-            between = names.get(path.services[1], path.services[1]) if path else "another service"
+            stop = m.service(path.services[1]) if path else None
+            between = stop.name if stop else "another service"
             return f"the route goes through one other service ({between})"
         case Ease.long:
             return f"only a long route is recorded ({len(path.steps) if path else 3} steps)"
@@ -241,7 +242,6 @@ def why_ranked(
 ) -> str:
     """One sentence: where it stands, what places it there, and why it is below the one above."""
     labels = {lv.id: lv.label for lv in m.levels}
-    names = {x.id: x.name for x in m.services}
     place = "First" if position == 1 else f"{ordinal(position).capitalize()}"
     if s.lead and s.lead.urgent:
         what = f"its remit is {s.lead.because}, which comes before everything else"
@@ -252,7 +252,7 @@ def why_ranked(
     parts = [what]
     if s.check:
         parts.append("it needs a check first")
-    parts.append(_route_words(s, path, names, route_kind))
+    parts.append(_route_words(s, path, m, route_kind))
     sentence = f"{place}: " + "; ".join(parts)
     if above is not None:
         sentence += f" (below {above[0]} because {_below(above[1], s, above[0])})"
