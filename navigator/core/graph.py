@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass
@@ -56,17 +57,20 @@ class ReferralGraph:
         self.edges_on = lru_cache(maxsize=32)(self._edges_on)
         self.steps = lru_cache(maxsize=65536)(self._steps)
         self._remembered: OrderedDict[Hashable, object] = OrderedDict()
+        self._lock = threading.Lock()  # the pages answer from a thread pool
 
     def remember(self, key: Hashable, build: Callable[[], T], *, size: int = 256) -> T:
         """A value derived from this map version, built once per `key` (least recently used
         ones forgotten): such as which services a kind of family cannot use on a day."""
-        if key in self._remembered:
-            self._remembered.move_to_end(key)
-            return self._remembered[key]  # type: ignore[return-value]
-        value = build()
-        self._remembered[key] = value
-        if len(self._remembered) > size:
-            self._remembered.popitem(last=False)
+        with self._lock:
+            if key in self._remembered:
+                self._remembered.move_to_end(key)
+                return self._remembered[key]  # type: ignore[return-value]
+        value = build()  # outside the lock: two threads may both build, and agree
+        with self._lock:
+            self._remembered[key] = value
+            if len(self._remembered) > size:
+                self._remembered.popitem(last=False)
         return value
 
     def _edges_on(self, day: dt.date) -> dict[tuple[str, str, str], Edge]:
