@@ -62,10 +62,9 @@ def service_facts(
             f"Its age window ({describe_window(service.min_age_months, service.max_age_months)})"
         )
     if "levels" in fields:
-        labels = {lv.id: lv.label for lv in m.levels}
-        out.append(
-            "The levels it works at (" + ", ".join(labels[lv] for lv in service.levels) + ")"
-        )
+        level_names = {lv.id: lv.label for lv in m.levels}
+        works = ", ".join(level_names[lv] for lv in service.levels)
+        out.append(f"The levels it works at ({works})")
     if "needs" in fields and matched:
         names = labels if labels is not None else {n.code: n.label for n in m.needs}
         out.append("That it helps with " + ", ".join(names.get(n, n) for n in matched))

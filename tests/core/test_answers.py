@@ -456,3 +456,13 @@ def test_limit_caps_each_list_and_totals_count_them_all(
     ]
     assert len(cut.not_eligible) == min(2, full.totals.not_eligible)
     assert cut.totals == full.totals
+
+
+def test_inferred_facts_read_in_words_not_codes(seed_map: Map, postcodes: PostcodeTable) -> None:
+    res = ask(seed_map, postcodes, postcode="BD21 1AA", needs=["perinatal_mental_health"])
+    tt = next(r for r in res.recommendations if r.service_id == "talking-therapies")
+    assert "That it helps with Perinatal mental health" in tt.inferred
+    assert "The levels it works at (Universal Plus, Targeted)" in tt.inferred
+    abuse = ask(seed_map, postcodes, postcode="BD21 1AA", needs=["domestic_abuse"])
+    line = next(r for r in abuse.recommendations if r.service_id.startswith("national-"))
+    assert line.reasons == ["Lives in the whole of England (Keighley Central ward)"]
