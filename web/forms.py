@@ -25,11 +25,52 @@ class NavigateForm(BaseModel):
     postcode: str = ""
     stage: str = ""
     child_age_months: str = ""
+    weeks_pregnant: str = ""
     needs: list[str] = []
+    from_service: str = ""
     level: str = ""
     gp_practice: str = ""
-    from_service: str = ""
+    # The day asked about, as GOV.UK's three boxes; `as_of` (YYYY-MM-DD) is still understood.
+    as_of_day: str = ""
+    as_of_month: str = ""
+    as_of_year: str = ""
     as_of: str = ""
+
+    def answers(self) -> list[tuple[str, str]]:
+        """The answers as (name, value) pairs, each need its own pair, empty ones left out:
+        for hidden fields and the share link's fragment."""
+        out: list[tuple[str, str]] = []
+        for name in FIELDS:
+            value = getattr(self, name)
+            if name == "needs":
+                out += [("needs", code) for code in value]
+            elif value:
+                out.append((name, value))
+        return out
+
+    def with_date_boxes(self) -> NavigateForm:
+        """An ISO `as_of` (from an older link or client) shown in the three date boxes."""
+        if not self.as_of or self.as_of_day or self.as_of_month or self.as_of_year:
+            return self
+        try:
+            day = dt.date.fromisoformat(self.as_of.strip())
+        except ValueError:
+            return self
+        return self.model_copy(
+            update={
+                "as_of": "",
+                "as_of_day": str(day.day),
+                "as_of_month": str(day.month),
+                "as_of_year": str(day.year),
+            }
+        )
+
+    @property
+    def more_options_given(self) -> bool:
+        """Whether the folded-away answers (level, GP practice, date) were given."""
+        return any(
+            (self.level, self.gp_practice, self.as_of_day, self.as_of_month, self.as_of_year)
+        ) or bool(self.as_of)
 
 
 @dataclass(frozen=True)
@@ -73,6 +114,10 @@ class InvalidForm(Exception):
 
 FIELDS = list(NavigateForm.model_fields)
 BAD_DATE = "Enter the date as year, month and day, like 2021-06-01"
+# Errors name the date by its first box, where the error summary's link lands.
+DATE_FIELD = "as_of"
+NOT_A_DATE = "Enter a real date, for example 1 6 2021"
+PART_MISSING = "The date must include a day, month and year"
 
 # (when left empty, when filled in wrongly); None keeps the navigator's own words, which
 # already name the field ("'BD3 9A' is not a UK postcode: expected something like BD3 9AB").
@@ -83,6 +128,10 @@ MESSAGES: dict[str, tuple[str, str | None]] = {
         "Enter the child's age in whole months",
         "Enter the child's age in whole months, from 0 to 216",
     ),
+    "weeks_pregnant": (
+        "Enter how many weeks pregnant she is",
+        "Enter the weeks of pregnancy as a whole number, from 4 to 42",
+    ),
     "needs": ("Select at least one need", "Select needs from the list"),
     "level": ("Select a level of need", "Select a level of need from the list"),
     "gp_practice": (
@@ -90,7 +139,7 @@ MESSAGES: dict[str, tuple[str, str | None]] = {
         "Enter the GP practice's ODS code: 3 to 10 letters and numbers, like B83001",
     ),
     "from_service": ("Select your service", "Select your service from the list"),
-    "as_of": ("Enter a date", BAD_DATE),
+    "as_of": ("Enter a date", NOT_A_DATE),
 }
 
 
@@ -101,6 +150,8 @@ def _message(field: str, raw: str, form: NavigateForm) -> str:
         return empty
     if field == "child_age_months" and form.stage == "antenatal":
         return "Leave the child's age empty when the mother is pregnant"
+    if field == "weeks_pregnant" and form.stage == "postnatal":
+        return "Leave the weeks of pregnancy empty when the baby is born"
     return wrong or raw.removeprefix("Value error, ")
 
 
@@ -123,12 +174,33 @@ def _age(text: str) -> int | str:
     return int(text) if re.fullmatch(r"-?\d{1,6}", text) else text
 
 
+def _day(form: NavigateForm, today: dt.date) -> dt.date | FieldError:
+    """The day asked about: the three boxes, else an ISO `as_of`, else today."""
+    parts = [form.as_of_day.strip(), form.as_of_month.strip(), form.as_of_year.strip()]
+    if any(parts):
+        if not all(parts):
+            return FieldError(DATE_FIELD, PART_MISSING)
+        if not all(re.fullmatch(r"\d{1,4}", p) for p in parts) or len(parts[2]) != 4:
+            return FieldError(DATE_FIELD, NOT_A_DATE)
+        try:
+            return dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
+        except ValueError:
+            return FieldError(DATE_FIELD, NOT_A_DATE)
+    if form.as_of.strip():
+        try:
+            return dt.date.fromisoformat(form.as_of.strip())
+        except ValueError:
+            return FieldError(DATE_FIELD, NOT_A_DATE)
+    return today
+
+
 def parse(form: NavigateForm, today: dt.date) -> tuple[Family, dt.date]:
     """The Family and the day asked about; raises InvalidForm with every error at once."""
     data: dict[str, object] = {
         "postcode": form.postcode.strip(),
         "stage": form.stage,
         "child_age_months": _age(form.child_age_months.strip()),
+        "weeks_pregnant": _age(form.weeks_pregnant.strip()),
         "needs": form.needs,
         "level": form.level,
         "gp_practice": form.gp_practice.strip(),
@@ -137,12 +209,10 @@ def parse(form: NavigateForm, today: dt.date) -> tuple[Family, dt.date]:
     # An empty answer is no answer: Family then applies its default or says it is required.
     data = {k: v for k, v in data.items() if v not in ("", [])}
     errors: list[FieldError] = []
-    day = today
-    if form.as_of.strip():
-        try:
-            day = dt.date.fromisoformat(form.as_of.strip())
-        except ValueError:
-            errors.append(FieldError("as_of", _message("as_of", "", form)))
+    day = _day(form, today)
+    if isinstance(day, FieldError):
+        errors.append(day)
+        day = today
     try:
         family = Family.model_validate(data)
     except ValidationError as exc:

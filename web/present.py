@@ -9,6 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from markupsafe import Markup, escape
+
+from navigator.core.contacts import NUMBER, dialable
 from navigator.core.models import Dated, Edge, Map, Rule, RuleKind, Service, Stage, Status
 from navigator.core.navigate import NavigateResult, Recommendation
 from navigator.core.wording import describe_window, period, rule_text, when
@@ -32,6 +35,12 @@ EDGE_IN_WORDS = {
     "consults": "Consulted by",
     "signposts": "Signposted from",
 }
+NOTICE_TITLES = {
+    "crisis": "Urgent: a mental health crisis",
+    "safeguarding": "Safeguarding",
+    "outside_district": "The family lives outside the district",
+    "unknown_postcode": "We could not find this postcode",
+}
 STATUS_WORDS = {
     "confirmed": "confirmed",
     "inferred": "inferred",
@@ -45,6 +54,26 @@ def link(url: str | None) -> str | None:
     if url and url.lower().startswith(("https://", "http://")):
         return url
     return None
+
+
+def tel(number: str) -> str | None:
+    """A tel: link for a phone number as written, or None."""
+    digits = dialable(number)
+    return f"tel:{digits}" if digits else None
+
+
+def with_phone_links(text: str) -> Markup:
+    """Text, escaped, with each phone number in it a tap-to-call link."""
+    out = Markup("")
+    last = 0
+    for match in NUMBER.finditer(text):
+        href = tel(match.group(1))
+        if href is None:
+            continue
+        out += escape(text[last : match.start()])
+        out += Markup('<a href="{}">{}</a>').format(href, match.group(1))
+        last = match.end()
+    return out + escape(text[last:])
 
 
 def in_force(item: Dated, day: dt.date) -> str:
@@ -94,7 +123,7 @@ def rule_view(rule: Rule, m: Map, day: dt.date) -> RuleView:
     if rule.kind is RuleKind.gp_list:
         gp = next((g for g in m.gp_lists if g.id == rule.gp_list), None)
         if gp is not None and gp.practices is None:
-            text += " (the list is not loaded yet, so the navigator says “check first”)"
+            text += " (no list of these practices is held: answers ask which one the family uses)"
     return RuleView(
         text=text,
         period=period(rule),
@@ -133,9 +162,9 @@ def edges_of(service: Service, m: Map) -> tuple[list[EdgeView], list[EdgeView]]:
     return out, into
 
 
-def stage_words(stage: Stage, age: int | None) -> str:
+def stage_words(stage: Stage, age: int | None, weeks: int | None = None) -> str:
     if stage is Stage.antenatal:
-        return "Pregnant"
+        return f"Pregnant, {weeks} weeks" if weeks is not None else "Pregnant"
     return f"Baby is born, {age} months old" if age is not None else "Baby is born"
 
 
@@ -149,6 +178,8 @@ def _card_lines(n: int, r: Recommendation) -> list[str]:
     if r.route.contact:
         route += f" Contact: {r.route.contact}"
     lines.append(route)
+    if r.inferred:
+        lines.append("   Not confirmed by a source: " + "; ".join(r.inferred))
     return lines
 
 
@@ -174,6 +205,10 @@ def referral_summary(
         f"Level: {level}",
         stage,
     ]
+    # Never the postcode: the unknown-postcode notice names it, and it is in the record already.
+    for notice in result.notices:
+        if notice.code != "unknown_postcode":
+            lines += ["", f"{NOTICE_TITLES[notice.code]}: {notice.text}"]
     if show_lmm:
         lmm = m.service(m.lmm.service_id)
         offer = result.lmm.offer

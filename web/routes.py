@@ -18,7 +18,7 @@ from api.deps import MapDep
 from navigator.core.errors import NavigatorError
 from navigator.core.family import Family
 from navigator.core.models import Map, Need, Ring, Service
-from navigator.core.search import ServiceQuery, find_services
+from navigator.core.search import ServiceQuery, find_hits
 from navigator.core.snapshot import Snapshot
 from navigator.core.wording import when
 from web import present
@@ -39,6 +39,7 @@ from web.templating import NO_STORE, STATIC_DIR, render
 router = APIRouter(include_in_schema=False)
 
 FormDep = Annotated[NavigateForm, Form()]
+MAX_ON_PAGE = 500
 
 
 def need_groups(m: Map) -> list[tuple[str, list[tuple[Need, str]]]]:
@@ -68,11 +69,12 @@ def form_page(
         "navigate.html",
         snap,
         {
-            "form": form,
+            "form": form.with_date_boxes(),
             "errors": errors,
             "error_list": errors.items(FIELDS),
             "need_groups": need_groups(m),
             "levels": m.levels,
+            "level_labels": {lv.id.value: lv.label for lv in m.levels},
             "default_level": Family.model_fields["level"].default,
             "services": _by_name(m.active_services(dt.date.today())),
         },
@@ -105,7 +107,8 @@ def navigate_results(
     m = snap.map
     try:
         family, day = parse_form(form, dt.date.today())
-        result = snap.navigate(family, day)
+        # The page lists everything: a practitioner reads why each service is or is not open.
+        result = snap.navigate(family, day, limit=MAX_ON_PAGE)
     except InvalidForm as exc:
         return form_page(request, snap, form, exc.errors, status_code=422)
     except NavigatorError as exc:
@@ -116,16 +119,17 @@ def navigate_results(
     # LMM's offer leads when a need it works with is ticked (a relationship worry).
     show_lmm = lmm is not None and bool(set(family.needs) & set(lmm.needs))
     levels = {lv.id: lv.label for lv in m.levels}
-    stage = present.stage_words(family.stage, family.child_age_months)
+    stage = present.stage_words(family.stage, family.child_age_months, family.weeks_pregnant)
     return render(
         request,
         "results.html",
         snap,
         {
-            "form": form,
+            "form": form.with_date_boxes(),
             "family": family,
             "result": result,
             "show_lmm": show_lmm,
+            "crisis": any(n.code == "crisis" for n in result.notices),
             "lmm": lmm,
             "names": {s.id: s.name for s in m.services},
             "needs": {n.code: n.label for n in m.needs},
@@ -162,12 +166,19 @@ def directory(
     if ring and ring not in {r.value for r in Ring}:
         errors.append(FieldError("ring", "Select a circle of the map from the list"))
     services: list[Service] = []
+    matched: dict[str, str] = {}
     if not errors:
         # Best match first when searching; by name otherwise.
         query = ServiceQuery(
-            text=q, need=need or None, ring=Ring(ring) if ring else None, order="name"
+            text=q,
+            need=need or None,
+            ring=Ring(ring) if ring else None,
+            order="name",
+            places=snap.places if q.strip() else None,
         )
-        services = find_services(m, query)
+        hits = find_hits(m, query)
+        services = [h.service for h in hits]
+        matched = {h.service.id: h.matched for h in hits if h.matched}
     today = dt.date.today()
     return render(
         request,
@@ -180,6 +191,7 @@ def directory(
             "errors": FormErrors(errors),
             "error_list": errors,
             "services": [] if errors else services,
+            "matched": matched,
             "running": {s.id: present.running(s, today) for s in services},
             "needs": m.needs,
             "rings": m.rings,

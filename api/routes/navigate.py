@@ -10,13 +10,19 @@ from pydantic import Field
 from api.demand import count_question
 from api.deps import MapDep
 from navigator.core.family import Family
-from navigator.core.navigate import NavigateResult
+from navigator.core.navigate import DEFAULT_LIMIT, NavigateResult
 
 router = APIRouter(prefix="/api/v1", tags=["navigate"])
 
 
 class NavigateRequest(Family):
     as_of: dt.date | None = Field(default=None, description="The map as it stood that day")
+    limit: int = Field(
+        default=DEFAULT_LIMIT,
+        ge=1,
+        le=500,
+        description="At most this many recommendations, and this many not eligible, best first",
+    )
 
 
 @router.post(
@@ -30,7 +36,7 @@ async def navigate(
 ) -> NavigateResult:
     # Async: the answer is pure computation on the cached map, with no I/O to wait for (the
     # opt-in demand count runs after the answer is sent).
-    family = Family.model_validate(body.model_dump(exclude={"as_of"}))
-    result = snap.navigate(family, body.as_of or dt.date.today())
+    family = Family.model_validate(body.model_dump(exclude={"as_of", "limit"}))
+    result = snap.navigate(family, body.as_of or dt.date.today(), limit=body.limit)
     count_question(request, background, snap, family)
     return result

@@ -6,12 +6,12 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.deps import MapDep
 from navigator.core.errors import NotFound
 from navigator.core.models import EdgeKind, Level, Ring, Service, Status, public
-from navigator.core.search import ServiceQuery, find_services
+from navigator.core.search import ServiceQuery, find_hits
 
 router = APIRouter(prefix="/api/v1", tags=["services"])
 
@@ -21,6 +21,9 @@ class ServicePage(BaseModel):
     total: int
     page: int
     per_page: int
+    matched: dict[str, str] = Field(
+        default={}, description="With `q`: per service on this page, what the search matched"
+    )
 
 
 class MapNode(BaseModel):
@@ -57,7 +60,14 @@ def list_services(
     snap: MapDep,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=500)] = 50,
-    q: Annotated[str, Query(max_length=200, description="Names, aliases, former names")] = "",
+    q: Annotated[
+        str,
+        Query(
+            max_length=200,
+            description="Names, aliases, former names, needs and their synonyms, LMM's "
+            "interventions, programmes, remits and place names (towns and wards); typo-tolerant",
+        ),
+    ] = "",
     need: Annotated[str | None, Query(max_length=60)] = None,
     ring: Ring | None = None,
     as_of: AsOf = None,
@@ -67,15 +77,22 @@ def list_services(
 ) -> ServicePage:
     # Stale ones come oldest verification first: the editors' to-do list.
     query = ServiceQuery(
-        text=q, need=need or None, ring=ring, as_of=as_of, stale_before=stale_after
+        text=q,
+        need=need or None,
+        ring=ring,
+        as_of=as_of,
+        stale_before=stale_after,
+        places=snap.places if q.strip() else None,
     )
-    services = find_services(snap.map, query)
+    hits = find_hits(snap.map, query)
     start = (page - 1) * per_page
+    shown = hits[start : start + per_page]
     return ServicePage(
-        items=[public(s) for s in services[start : start + per_page]],
-        total=len(services),
+        items=[public(h.service) for h in shown],
+        total=len(hits),
         page=page,
         per_page=per_page,
+        matched={h.service.id: h.matched for h in shown if h.matched},
     )
 
 

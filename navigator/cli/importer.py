@@ -95,6 +95,13 @@ def import_oruk(
             help="Need code(s) for services none of whose taxonomy terms is a need of the map",
         ),
     ] = None,
+    area: Annotated[
+        str | None,
+        typer.Option(
+            "--area",
+            help="Area id where services serve when the feed names no area of the map",
+        ),
+    ] = None,
 ) -> None:
     """Read an Open Referral UK 3.0 feed into the map: new services are added as `imported`;
     one that looks like a curated service (same organisation and name) is shown as a
@@ -113,7 +120,7 @@ def import_oruk(
         docs, options = _load(source)
     except InvalidFeed as exc:
         raise fail(f"[red]Not imported[/red] (nothing changed): {escape(exc.message)}", 1) from None
-    options = dataclasses.replace(options, default_needs=tuple(need or ()))
+    options = dataclasses.replace(options, default_needs=tuple(need or ()), default_area=area)
     with database(seeded=True) as engine:
         with Session(engine) as session:
             m = store.load_map(session)

@@ -20,6 +20,9 @@ def navigate(
     stage: Annotated[Stage, typer.Option(help="antenatal or postnatal")],
     need: Annotated[list[str], typer.Option("--need", help="A need code; repeat for more")],
     age: Annotated[int | None, typer.Option("--age", help="Child's age in months")] = None,
+    weeks: Annotated[
+        int | None, typer.Option("--weeks", help="Weeks pregnant (4 to 42), in pregnancy")
+    ] = None,
     level: Annotated[Level, typer.Option(help="How much help is needed")] = Level.universal_plus,
     gp_practice: Annotated[str | None, typer.Option(help="ODS code of the GP practice")] = None,
     from_service: Annotated[str | None, typer.Option(help="Your own service's id")] = None,
@@ -37,6 +40,7 @@ def navigate(
                 "postcode": postcode,
                 "stage": stage,
                 "child_age_months": age,
+                "weeks_pregnant": weeks,
                 "needs": need,
                 "level": level,
                 "gp_practice": gp_practice,
@@ -65,9 +69,11 @@ def show(result: NavigateResult) -> None:
         + (f"; areas: {', '.join(loc.areas)}" if loc.areas else "")
         + f"  (map as of {when(result.as_of)})"
     )
+    for notice in result.notices:
+        out.print(f"\n[bold red]{notice.code}[/bold red]: {escape(notice.text)}")
     lmm = result.lmm
     out.print(f"\n[bold]Little Minds Matter[/bold]: {lmm.eligibility.value}. {lmm.offer.summary}")
-    for line in lmm.reasons + [f"To do: {c}" for c in lmm.checks]:
+    for line in lmm.reasons + [f"Ask: {c}" for c in lmm.checks]:
         out.print(f"  - {line}")
     table = Table(title="Recommended", show_lines=True)
     for column in ("Service", "Ring", "Eligibility", "Score", "Why", "Route", "Pathway"):
@@ -78,7 +84,7 @@ def show(result: NavigateResult) -> None:
             r.ring,
             r.eligibility.value,
             f"{r.score:.2f}",
-            "\n".join(r.reasons + [f"To do: {c}" for c in r.checks]),
+            "\n".join([r.why_ranked, *r.reasons, *(f"Ask: {c}" for c in r.checks)]),
             f"{r.route.kind}: {r.route.how}",
             " → ".join(r.pathway),
         )

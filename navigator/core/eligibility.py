@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 from navigator.core.family import Decision, Family
 from navigator.core.geography import Location
 from navigator.core.models import Area, Eligibility, GpList, Map, Rule, RuleKind, Service, Stage
-from navigator.core.wording import age_end, age_start, describe_window, months, when
+from navigator.core.wording import (
+    age_end,
+    age_start,
+    describe_window,
+    lower_first,
+    months,
+    pregnancy_week,
+    when,
+)
 
 
 @dataclass(frozen=True)
@@ -67,14 +75,7 @@ def decide_age(lo: int | None, hi: int | None, ctx: Context) -> Decision | None:
 def _decide_age(lo: int | None, hi: int | None, ctx: Context) -> Decision:
     window = describe_window(lo, hi)
     if ctx.family.stage is Stage.antenatal:
-        if lo is None or lo <= -9:
-            return _ok(f"Pregnant: within {window}")
-        if lo >= 0:
-            return _no(f"Pregnant: this service starts from {age_start(lo)}, after the birth")
-        return _check(
-            f"Check how far along the pregnancy is: this service starts in {age_start(lo)}",
-            f"Pregnant: this service works from {window}",
-        )
+        return _decide_pregnancy(lo, hi, window, ctx.family.weeks_pregnant)
     age = ctx.family.child_age_months
     assert age is not None  # Family guarantees an age once the baby is born
     if lo is not None and age < lo:
@@ -84,14 +85,38 @@ def _decide_age(lo: int | None, hi: int | None, ctx: Context) -> Decision:
     return _ok(f"Child is {months(age)}: within {window}")
 
 
+def _decide_pregnancy(lo: int | None, hi: int | None, window: str, weeks: int | None) -> Decision:
+    """A window against a pregnancy: decided when the weeks are given, else asked about."""
+    if lo is not None and lo >= 0:
+        return _no(f"Pregnant: this service starts from {age_start(lo)}, after the birth")
+    starts = pregnancy_week(lo) if lo is not None and lo > -9 else None
+    ends = pregnancy_week(hi) if hi is not None and hi < 0 else None  # exclusive
+    if weeks is None:
+        if starts is None and ends is None:
+            return _ok(f"Pregnant: within {window}")
+        part = f"starts at {starts} weeks" if starts is not None else f"ends at {ends} weeks"
+        return _check(
+            f"Ask how many weeks pregnant she is: this service {part} ({window})",
+            f"Pregnant: this service works from {window}",
+        )
+    if starts is not None and weeks < starts:
+        return _no(
+            f"Pregnant, {weeks} weeks: this service starts at {starts} weeks ({age_start(lo)})"
+        )
+    if ends is not None and weeks >= ends:
+        return _no(f"Pregnant, {weeks} weeks: this service works until {ends} weeks")
+    since = f", from {starts} weeks" if starts is not None else ""
+    return _ok(f"Pregnant, {weeks} weeks: within {window}{since}")
+
+
 def _decide_area(rule: Rule, ctx: Context) -> Decision:
     area = ctx.areas.get(rule.area or "")
     name = area.name if area else rule.area
     loc = ctx.location
     if not loc.known:
         return _check(
-            f"Check the family's address is in the {name}: postcode {loc.postcode} is not in "
-            "our postcode table, so we cannot tell",
+            f"Check the postcode {loc.postcode} with the family (it is not one we can find) "
+            f"and ask whether they live in the {name}",
             f"Postcode {loc.postcode} could not be placed",
         )
     if rule.area in loc.areas:
@@ -102,15 +127,16 @@ def _decide_area(rule: Rule, ctx: Context) -> Decision:
 def _decide_gp(rule: Rule, ctx: Context) -> Decision:
     gp = ctx.gp_lists.get(rule.gp_list or "")
     if gp is None:
-        return _check(f"Check the family's GP practice against the {rule.gp_list} list")
+        return _check(f"Ask which GP practice the family is registered with ({rule.gp_list})")
     practice = ctx.family.gp_practice
-    if gp.practices is None:
-        reason = (
-            f"The {gp.name} list has not been loaded, so the GP practice cannot be checked here"
-        )
-        return _check(gp.check_text, reason)
     if practice is None:
         return _check(gp.check_text, "The family's GP practice was not given")
+    if gp.practices is None:
+        # No list to look it up in: the service itself knows its practices.
+        return _check(
+            f"Ask the service whether GP practice {practice} is one of the {gp.name}",
+            f"Registered with GP practice {practice}",
+        )
     if practice in gp.practices:
         return _ok(f"Registered with GP practice {practice}, on the list of {gp.name}")
     return _no(f"GP practice {practice} is not on the list of {gp.name}")
@@ -150,7 +176,7 @@ def _decide_leaf(rule: Rule, ctx: Context) -> Decision:
         case RuleKind.gp_list:
             return _decide_gp(rule, ctx)
         case RuleKind.criterion:
-            return _check(f"Check: {rule.text}")
+            return _check(f"Ask whether {lower_first(rule.text or '')}")
         case RuleKind.any_of:
             return _decide_any(rule, ctx)
 

@@ -22,6 +22,10 @@ from navigator.core.geography import normalise
 from navigator.core.models import MAX_AGE_MONTHS, NeedCode
 from navigator.core.terms import Eligibility, Level, Stage
 
+# Weeks of pregnancy a practitioner may give: from the first booking to two weeks past term.
+MIN_WEEKS_PREGNANT = 4
+MAX_WEEKS_PREGNANT = 42
+
 
 class Family(BaseModel):
     """What a practitioner says about a family. Never stored, never logged."""
@@ -35,6 +39,9 @@ class Family(BaseModel):
     child_age_months: Annotated[StrictInt, Field(ge=0, le=MAX_AGE_MONTHS)] | None = Field(
         default=None, validate_default=True
     )
+    weeks_pregnant: (
+        Annotated[StrictInt, Field(ge=MIN_WEEKS_PREGNANT, le=MAX_WEEKS_PREGNANT)] | None
+    ) = None
     needs: Annotated[list[NeedCode], Field(min_length=1, max_length=40)]
     level: Level = Level.universal_plus
     gp_practice: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{3,10}$")] | None = None
@@ -56,6 +63,13 @@ class Family(BaseModel):
             raise ValueError("child_age_months is required when the baby is born (postnatal)")
         if stage is Stage.antenatal and value is not None:
             raise ValueError("child_age_months is not allowed in pregnancy (antenatal)")
+        return value
+
+    @field_validator("weeks_pregnant", mode="after")
+    @classmethod
+    def _weeks_fit_stage(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if info.data.get("stage") is Stage.postnatal and value is not None:
+            raise ValueError("weeks_pregnant is not allowed once the baby is born (postnatal)")
         return value
 
     @field_validator("gp_practice", mode="after")

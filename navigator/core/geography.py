@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from navigator.core.errors import InvalidPostcode
-from navigator.core.models import Area
+from navigator.core.models import COUNTRY_CODES, Area
 
 # The Royal Mail pattern: outward code (area, district, optional letter) + inward code.
 _POSTCODE = re.compile(r"^(GIR0AA|[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][ABD-HJLNP-UW-Z]{2})$")
@@ -79,11 +79,17 @@ class PostcodeTable:
         return [p for p, (_, w) in self.units.items() if w == ward_code]
 
 
+def country_of(lad_code: str) -> str | None:
+    """The GSS country code of a local authority code: 'E08000032' -> 'E92000001'."""
+    return COUNTRY_CODES.get(lad_code[:1]) if lad_code else None
+
+
 def in_area(area: Area, *, lad_code: str, ward_code: str, postcode_district: str) -> bool:
     return any(
         (not c.lad_codes or lad_code in c.lad_codes)
         and (not c.ward_codes or ward_code in c.ward_codes)
         and (not c.postcode_districts or postcode_district in c.postcode_districts)
+        and (not c.countries or country_of(lad_code) in c.countries)
         for c in area.any_of
     )
 

@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
-from navigator.core.models import EdgeKind, Map
+from navigator.core.models import Edge, EdgeKind, Map
+
+T = TypeVar("T")
 
 # Consultation and formal referral are the routes practitioners act on; a signpost leaves the
 # family to make the call, so it costs more and is taken only when nothing firmer exists.
 EDGE_COST = {EdgeKind.consults: 1.0, EdgeKind.refers: 1.0, EdgeKind.signposts: 1.6}
+# A practical route counts hops first: each hop costs this much more than any edge's own cost,
+# so a route with fewer services on the way always wins, and firm edges break ties.
+HOP = 10.0
+# From this many steps a route is a smell: shown only when no shorter one exists, and said so.
+LONG_ROUTE = 3
 
 
 @dataclass(frozen=True)
@@ -27,6 +37,10 @@ class Pathway:
     services: list[str]
     steps: tuple[Step, ...]
 
+    @property
+    def long(self) -> bool:
+        return len(self.steps) >= LONG_ROUTE
+
 
 class ReferralGraph:
     """All edges of one map version; the graph of a day and paths from a service are cached.
@@ -39,7 +53,33 @@ class ReferralGraph:
         self.map = m
         self.day_graph = lru_cache(maxsize=32)(self._day_graph)
         self.paths_from = lru_cache(maxsize=512)(self._paths_from)
+        self.practical_paths = lru_cache(maxsize=256)(self._practical_paths)
+        self.edges_on = lru_cache(maxsize=32)(self._edges_on)
         self.steps = lru_cache(maxsize=65536)(self._steps)
+        self._remembered: OrderedDict[Hashable, object] = OrderedDict()
+        self._lock = threading.Lock()  # the pages answer from a thread pool
+
+    def remember(self, key: Hashable, build: Callable[[], T], *, size: int = 256) -> T:
+        """A value derived from this map version, built once per `key` (least recently used
+        ones forgotten): such as which services a kind of family cannot use on a day."""
+        with self._lock:
+            if key in self._remembered:
+                self._remembered.move_to_end(key)
+                return self._remembered[key]  # type: ignore[return-value]
+        value = build()  # outside the lock: two threads may both build, and agree
+        with self._lock:
+            self._remembered[key] = value
+            if len(self._remembered) > size:
+                self._remembered.popitem(last=False)
+        return value
+
+    def _edges_on(self, day: dt.date) -> dict[tuple[str, str, str], Edge]:
+        """The edges in force on `day`, by (source, target, kind)."""
+        out: dict[tuple[str, str, str], Edge] = {}
+        for e in self.map.edges:
+            if e.active_on(day):
+                out.setdefault((e.source, e.target, e.kind.value), e)
+        return out
 
     def _day_graph(self, day: dt.date) -> Any:
         """Edges active on `day` between services active on `day`; each edge keeps its kinds."""
@@ -54,9 +94,11 @@ class ReferralGraph:
                     attrs = g[e.source][e.target]
                     attrs["kinds"] = attrs["kinds"] | {e.kind}
                     attrs["cost"] = min(attrs["cost"], EDGE_COST[e.kind])
+                    attrs["hop"] = HOP + attrs["cost"]
                 else:
+                    cost = EDGE_COST[e.kind]
                     g.add_edge(
-                        e.source, e.target, kinds=frozenset({e.kind}), cost=EDGE_COST[e.kind]
+                        e.source, e.target, kinds=frozenset({e.kind}), cost=cost, hop=HOP + cost
                     )
         return g
 
@@ -68,6 +110,22 @@ class ReferralGraph:
         if source not in g:
             return {}
         return dict(nx.single_source_dijkstra_path(g, source, weight="cost"))
+
+    def _practical_paths(
+        self, source: str, day: dt.date, avoid: frozenset[str]
+    ) -> dict[str, list[str]]:
+        """Fewest-hop paths from `source` (firm edges breaking ties) that stop at no service in
+        `avoid`: a family is never sent through a service it cannot use (nor to one)."""
+        import networkx as nx
+
+        g = self.day_graph(day)
+        if source not in g:
+            return {}
+        view = nx.restricted_view(g, [n for n in avoid if n != source], [])
+        paths: dict[str, list[str]] = dict(
+            nx.single_source_dijkstra_path(view, source, weight="hop")
+        )
+        return paths
 
     def _steps(self, path: tuple[str, ...], day: dt.date, consult_first: bool) -> tuple[Step, ...]:
         """The kind of each hop; where both exist, consult or refer as `consult_first` says."""
@@ -91,8 +149,21 @@ class ReferralGraph:
         day: dt.date,
         self_referral: bool,
         consult_first: bool = True,
+        avoid: Collection[str] = (),
+        practical: bool = False,
     ) -> Pathway | None:
-        """The route from the practitioner's service to `target`, or None when there is none."""
+        """The route from the practitioner's service to `target`, or None when there is none.
+
+        The cheapest route by default. `practical` asks for the one a practitioner would take:
+        contact the service directly (an edge from `source`), else the family refers itself,
+        else the fewest services on the way, never one in `avoid` (services the family cannot
+        use); a route of LONG_ROUTE steps or more only when nothing shorter exists.
+        """
+        if practical:
+            return self._practical(
+                source, target, day=day, self_referral=self_referral,
+                consult_first=consult_first, avoid=frozenset(avoid),
+            )  # fmt: skip
         path = self.paths_from(source, day).get(target)
         if path is not None:
             return Pathway(services=path, steps=self.steps(tuple(path), day, consult_first))
@@ -101,3 +172,27 @@ class ReferralGraph:
                 services=[source, target], steps=(Step(source, target, "self_referral"),)
             )
         return None
+
+    def _practical(
+        self,
+        source: str,
+        target: str,
+        *,
+        day: dt.date,
+        self_referral: bool,
+        consult_first: bool,
+        avoid: frozenset[str],
+    ) -> Pathway | None:
+        g = self.day_graph(day)
+        if source in g and g.has_edge(source, target):
+            path = [source, target]
+        elif self_referral:
+            return Pathway(
+                services=[source, target], steps=(Step(source, target, "self_referral"),)
+            )
+        else:
+            found = self.practical_paths(source, day, avoid).get(target)
+            if found is None:
+                return None
+            path = found
+        return Pathway(services=path, steps=self.steps(tuple(path), day, consult_first))

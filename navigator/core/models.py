@@ -80,17 +80,29 @@ class Need(Frozen):
     group: str = Field(min_length=1)
 
 
+# ONS (GSS) country codes. The first letter of every GSS code names its country, so a local
+# authority's code says which country a postcode is in.
+COUNTRY_CODES = {"E": "E92000001", "W": "W92000004", "S": "S92000003", "N": "N92000002"}
+
+
 class AreaClause(Frozen):
-    """All the given conditions must hold; each list matches any of its values."""
+    """All the given conditions must hold; each list matches any of its values.
+
+    `countries` (GSS country codes, e.g. E92000001 for England) is for national services: a
+    postcode is in a country when its local authority's code is.
+    """
 
     lad_codes: list[str] = []
     ward_codes: list[str] = []
     postcode_districts: list[str] = []
+    countries: list[Annotated[str, StringConstraints(pattern=r"^[EWSN]92\d{6}$")]] = []
 
     @model_validator(mode="after")
     def _not_empty(self) -> AreaClause:
-        if not (self.lad_codes or self.ward_codes or self.postcode_districts):
-            raise ValueError("an area clause needs lad_codes, ward_codes or postcode_districts")
+        if not (self.lad_codes or self.ward_codes or self.postcode_districts or self.countries):
+            raise ValueError(
+                "an area clause needs lad_codes, ward_codes, postcode_districts or countries"
+            )
         return self
 
 
@@ -419,6 +431,126 @@ class Policy(Frozen):
     analytics: AnalyticsPolicy
 
 
+class Lead(Frozen):
+    """Services whose remit is *for* a need: for a family with that need they rank first, at
+    the levels they offer. `services` are listed in order of preference; `rings` take every
+    service of the ring that meets the need."""
+
+    need: NeedCode
+    rings: list[Ring] = []
+    services: list[Slug] = []
+    urgent: bool = Field(
+        default=False, description="First whatever the level asked: the urgent route for a crisis"
+    )
+    because: str = Field(
+        min_length=1, description="Why such a service leads, completing 'its remit is ...'"
+    )
+
+    @model_validator(mode="after")
+    def _names_someone(self) -> Lead:
+        if not (self.rings or self.services):
+            raise ValueError("a lead needs rings or services")
+        return self
+
+
+class NoticeRule(Frozen):
+    """A notice raised by any of `needs`. It names the first of `services` the family can use:
+    `text` may use {service} and {contact} (that service's contact). When the family can use
+    none of them and lives outside the district, `outside_text` is said instead, with
+    {authority} and {contact} (the authority's own, as a source gives it, or nothing)."""
+
+    needs: list[NeedCode] = Field(min_length=1)
+    services: list[Slug] = []
+    text: str = Field(min_length=1)
+    outside_text: str | None = None
+
+
+class Notices(Frozen):
+    """What the top of an answer says before any service: words are data, codes are the API's."""
+
+    safeguarding: NoticeRule | None = None
+    crisis: NoticeRule | None = None
+    outside_district: str | None = Field(
+        default=None,
+        description="May use {authority}, {district} and {pointer} (the authority's services)",
+    )
+    outside_pointer: str = Field(
+        default="{authority}: {services}",
+        description="The pointer when a source gives the authority's services; {services}",
+    )
+    outside_no_pointer: str = Field(
+        default="", description="The pointer when no source gives them; may use {authority}"
+    )
+    unknown_postcode: str | None = Field(default=None, description="May use {postcode}")
+
+
+class Authority(Frozen):
+    """Another local authority near the district: where its families should be pointed."""
+
+    lad_code: str = Field(pattern=r"^[EWSN]\d{8}$")
+    name: str = Field(min_length=1)
+    family_services: str | None = Field(
+        default=None, description="The authority's own family services, as a source gives them"
+    )
+    safeguarding: str | None = Field(
+        default=None, description="Its children's social care front door, as a source gives it"
+    )
+    sources: list[Source] = []
+    status: Status = Status.confirmed
+
+    @model_validator(mode="after")
+    def _sourced(self) -> Authority:
+        if (self.family_services or self.safeguarding) and not self.sources:
+            raise ValueError("an authority's services need a source")
+        return self
+
+
+class Navigation(Frozen):
+    """How an answer for a family is put together: which services lead for which need, the
+    notices at its top, and where families outside the district are pointed."""
+
+    district_area: Slug | None = Field(
+        default=None, description="Families living outside this area get an outside_district notice"
+    )
+    leads: list[Lead] = []
+    notices: Notices = Notices()
+    authorities: list[Authority] = []
+
+    def authority(self, lad_code: str | None) -> Authority | None:
+        return next((a for a in self.authorities if a.lad_code == lad_code), None)
+
+
+class Synonym(Frozen):
+    """Words people type for a need or a service: search finds those services by them."""
+
+    terms: list[str] = Field(min_length=1)
+    needs: list[NeedCode] = []
+    services: list[Slug] = []
+
+    @model_validator(mode="after")
+    def _means_something(self) -> Synonym:
+        if not (self.needs or self.services):
+            raise ValueError("a synonym needs needs or services")
+        return self
+
+
+class Place(Frozen):
+    """A town or village by name, as areas are drawn: search finds the services working there."""
+
+    name: str = Field(min_length=1)
+    any_of: list[AreaClause] = Field(min_length=1)
+    status: Status = Status.confirmed
+    note: str | None = None
+
+
+class Vocabulary(Frozen):
+    """The words search understands beyond names: synonyms and place names (wards come from
+    the postcode table)."""
+
+    synonyms: list[Synonym] = []
+    places: list[Place] = []
+
+
 class Map(Frozen):
     """The whole map: every service ever recorded (with dates), and everything they refer to."""
 
@@ -433,6 +565,8 @@ class Map(Frozen):
     lmm: LmmOffer
     policy: Policy
     organisations: list[Organisation] = []
+    navigation: Navigation = Navigation()
+    vocabulary: Vocabulary = Vocabulary()
 
     CACHED: ClassVar[tuple[str, ...]] = (
         "services_by_id",

@@ -260,6 +260,7 @@ class Options:
     feed: str  # what the feed is called in sources: its base URL or file
     service_url: str | None = None  # where one service is read, {id} for its ORUK id
     default_needs: Sequence[str] = ()
+    default_area: str | None = None  # where services serve when the feed names no area of ours
     today: dt.date = field(default_factory=dt.date.today)
     actor: str = "import-oruk"
 
@@ -279,6 +280,10 @@ def _age_window(terms: Terms, lo: float | None, hi: float | None) -> tuple[int |
         None if lo is None else round(lo * 12),
         None if hi is None else round(hi * 12),
     )
+
+
+def _names_an_area(rules: list[Rule]) -> bool:
+    return any(r.kind is RuleKind.area or _names_an_area(r.rules) for r in rules)
 
 
 def _rules(doc: dict[str, Any], index: int, m: Map) -> list[Rule]:
@@ -376,6 +381,14 @@ def read_service(
         if not needs:
             return "none of its taxonomy terms is a need of this map: give --need"
         inferred.append("needs")
+    rules = _rules(doc, index, m)
+    if not _names_an_area(rules):
+        # Catchment is never silent: without an area of this map the service cannot say where
+        # it serves, unless whoever imports says (`--area`).
+        if options.default_area not in {a.id for a in m.areas}:
+            return "it names no area of this map: give --area"
+        rules.append(Rule(kind=RuleKind.area, area=options.default_area, status=Status.imported))
+        inferred.append("rules")
     levels = terms.levels
     if not levels:
         levels = existing.levels if existing else [Level.universal]
@@ -435,7 +448,7 @@ def read_service(
         "levels": levels,
         "min_age_months": low,
         "max_age_months": high,
-        "rules": _rules(doc, index, m),
+        "rules": rules,
         "routes": routes,
         "programmes": terms.facts.get("programme", []),
         "address": _address(doc, index),

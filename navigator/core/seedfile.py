@@ -21,18 +21,18 @@ from navigator.core.models import (
     LmmOffer,
     Map,
     Meta,
+    Navigation,
     Need,
     Organisation,
     Policy,
     RingInfo,
     Service,
+    Vocabulary,
     dump,
     public,
 )
-from navigator.core.validation import check_edge, check_service
+from navigator.core.validation import check_catchment, check_edge, check_service
 
-# Sections a seed may leave out (older seeds have none).
-OPTIONAL = frozenset({"organisations"})
 SECTIONS = (
     "meta",
     "levels",
@@ -45,7 +45,11 @@ SECTIONS = (
     "policy",
     "services",
     "edges",
+    "navigation",
+    "vocabulary",
 )
+# Sections a seed may leave out (older seeds have none): the map then answers without them.
+OPTIONAL = frozenset({"organisations", "navigation", "vocabulary"})
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -126,6 +130,8 @@ def parse_map(data: Any, *, file: str = "<seed>") -> Map:
     policy = _model(Policy, data["policy"], file=file, entry="policy")
     services = list(_entries(Service, data["services"], file=file, section="services", key="id"))
     edges = list(_entries(Edge, data["edges"], file=file, section="edges", key="__none__"))
+    navigation = _model(Navigation, data.get("navigation") or {}, file=file, entry="navigation")
+    vocabulary = _model(Vocabulary, data.get("vocabulary") or {}, file=file, entry="vocabulary")
 
     refs = {
         "needs": {n.code for n in needs},
@@ -136,7 +142,10 @@ def parse_map(data: Any, *, file: str = "<seed>") -> Map:
     }
     _check_references(services, edges, refs, file=file)
     _check_lmm(lmm, refs["services"], file=file)
+
     _check_policy(policy, refs, file=file)
+    _check_navigation(navigation, refs, file=file)
+    _check_vocabulary(vocabulary, refs, file=file)
     return Map(
         meta=meta,
         levels=levels,
@@ -149,6 +158,8 @@ def parse_map(data: Any, *, file: str = "<seed>") -> Map:
         lmm=lmm,
         policy=policy,
         organisations=organisations,
+        navigation=navigation,
+        vocabulary=vocabulary,
     )
 
 
@@ -165,6 +176,7 @@ def _check_references(
         for entry, service in services:
             entry_now = entry
             check_service(service, refs)
+            check_catchment(service)
         for i, (_, edge) in enumerate(edges):
             entry_now = f"edges[{i}] ({edge.source} -> {edge.target})"
             check_edge(edge, refs)
@@ -180,6 +192,45 @@ def _check_lmm(lmm: LmmOffer, service_ids: set[str], *, file: str) -> None:
             raise SeedError(
                 file, "lmm", f"training_priority_services[{i}]", f"unknown service {sid!r}"
             )
+
+
+def _check_named(
+    named: Iterable[tuple[str, str, str | None]],
+    refs: dict[str, set[str]],
+    *,
+    file: str,
+    entry: str,
+) -> None:
+    for field, kind, ident in named:
+        if ident is not None and ident not in refs[kind]:
+            raise SeedError(file, entry, field, f"unknown {kind[:-1].replace('_', ' ')} {ident!r}")
+
+
+def _check_navigation(nav: Navigation, refs: dict[str, set[str]], *, file: str) -> None:
+    """The needs, services and area the navigation policy names must exist."""
+    named: list[tuple[str, str, str | None]] = [("district_area", "areas", nav.district_area)]
+    for i, lead in enumerate(nav.leads):
+        named.append((f"leads[{i}].need", "needs", lead.need))
+        named += [(f"leads[{i}].services[{j}]", "services", s) for j, s in enumerate(lead.services)]
+    for code in ("safeguarding", "crisis"):
+        rule = getattr(nav.notices, code)
+        if rule is not None:
+            named += [(f"notices.{code}.needs[{j}]", "needs", n) for j, n in enumerate(rule.needs)]
+            named += [
+                (f"notices.{code}.services[{j}]", "services", sid)
+                for j, sid in enumerate(rule.services)
+            ]
+    _check_named(named, refs, file=file, entry="navigation")
+
+
+def _check_vocabulary(vocab: Vocabulary, refs: dict[str, set[str]], *, file: str) -> None:
+    named: list[tuple[str, str, str | None]] = []
+    for i, syn in enumerate(vocab.synonyms):
+        named += [(f"synonyms[{i}].needs[{j}]", "needs", n) for j, n in enumerate(syn.needs)]
+        named += [
+            (f"synonyms[{i}].services[{j}]", "services", s) for j, s in enumerate(syn.services)
+        ]
+    _check_named(named, refs, file=file, entry="vocabulary")
 
 
 def _check_policy(policy: Policy, refs: dict[str, set[str]], *, file: str) -> None:
@@ -235,6 +286,8 @@ def map_to_data(m: Map) -> dict[str, Any]:
         **({"organisations": [dump(x) for x in m.organisations]} if m.organisations else {}),
         "lmm": dump(m.lmm),
         "policy": dump(m.policy),
+        "navigation": dump(m.navigation),
+        "vocabulary": dump(m.vocabulary),
         "services": [dump(public(x)) for x in m.services],
         "edges": [dump(x) for x in m.edges],
     }

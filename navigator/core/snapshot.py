@@ -16,6 +16,7 @@ from navigator.core.geography import Location, PostcodeTable, locate
 from navigator.core.graph import ReferralGraph
 from navigator.core.models import Edge, Map, RuleKind, Service, dump, public
 from navigator.core.navigate import NavigateResult, navigate
+from navigator.core.places import PlaceIndex
 
 
 def etag_of(data: Any) -> str:
@@ -95,17 +96,25 @@ class Snapshot:
         return ReferralGraph(self.map)
 
     @cached_property
+    def places(self) -> PlaceIndex:
+        """Towns and wards by name, for search."""
+        return PlaceIndex.build(map=self.map, postcodes=self.postcodes)
+
+    @cached_property
     def area_index(self) -> AreaIndex:
         """Postcode bitsets per area and per district ward, for the commissioners' analytics."""
         return AreaIndex.build(map=self.map, postcodes=self.postcodes)
 
-    def navigate(self, family: Family, as_of: dt.date) -> NavigateResult:
+    def navigate(
+        self, family: Family, as_of: dt.date, *, limit: int | None = None
+    ) -> NavigateResult:
         return navigate(
             map=self.map,
             graph=self.graph,
             location=self.locate(family.postcode),
             family=family,
             as_of=as_of,
+            limit=limit,
         )
 
     @cached_property

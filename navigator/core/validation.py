@@ -47,6 +47,21 @@ def check_service(service: Service, refs: Refs) -> None:
     _rules(service.rules, refs, ("rules",))
 
 
+def _names_an_area(rules: list[Rule]) -> bool:
+    return any(r.kind is RuleKind.area or _names_an_area(r.rules) for r in rules)
+
+
+def check_catchment(service: Service) -> None:
+    """Catchment is never silent: every service says where it serves, with an area rule (a
+    national line names an area of a whole country, such as `england`)."""
+    if not _names_an_area(service.rules):
+        raise InvalidEdit(
+            f"{service.id!r} does not say where it serves: add an area rule (for a national "
+            "line, an area covering the whole country, such as england)",
+            loc=("rules",),
+        )
+
+
 def check_edge(edge: Edge, refs: Refs) -> None:
     for field in ("source", "target"):
         if getattr(edge, field) not in refs["services"]:

@@ -26,6 +26,23 @@ def age_start(lo: int | None) -> str:
     return "birth" if lo == 0 else months(lo)
 
 
+# Pregnancy counts 40 weeks to the birth; a month is 52/12 weeks.
+WEEKS_AT_BIRTH = 40
+
+
+def pregnancy_week(months_to_birth: int) -> int:
+    """The week of pregnancy a window starting (or ending) this many months before the birth
+    begins at: -3 ('the last 3 months of pregnancy') is week 27."""
+    return WEEKS_AT_BIRTH - round(-months_to_birth * 52 / 12)
+
+
+def lower_first(text: str) -> str:
+    """'The parent is ...' -> 'the parent is ...'; an acronym ('BMI ...') is left alone."""
+    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
+        return text[0].lower() + text[1:]
+    return text
+
+
 def ordinal(n: int) -> str:
     if n in ORDINALS:
         return ORDINALS[n]
@@ -71,7 +88,7 @@ def rule_text(rule: Rule, m: Map) -> str:
             gp = next((g for g in m.gp_lists if g.id == rule.gp_list), None)
             return f"Registered with one of the {gp.name if gp else rule.gp_list}"
         case RuleKind.criterion:
-            return f"To confirm with the family: {rule.text}"
+            return f"To confirm: {rule.text}"
         case RuleKind.any_of:
             return "One of:"
 

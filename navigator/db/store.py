@@ -19,6 +19,7 @@ from navigator.core.models import (
     LmmOffer,
     Map,
     Meta,
+    Navigation,
     Need,
     Organisation,
     Policy,
@@ -27,6 +28,7 @@ from navigator.core.models import (
     Rule,
     Service,
     Source,
+    Vocabulary,
     dump,
 )
 from navigator.db.tables import (
@@ -116,6 +118,9 @@ def load_map(session: Session) -> Map:
         lmm=LmmOffer.model_validate(_setting(session, "lmm")),
         policy=Policy.model_validate(_setting(session, "policy")),
         organisations=organisations(session),
+        # A map stored before these sections existed answers without them until re-seeded.
+        navigation=Navigation.model_validate(_setting(session, "navigation") or {}),
+        vocabulary=Vocabulary.model_validate(_setting(session, "vocabulary") or {}),
         needs=[Need.model_validate(r.model_dump(exclude={"position"})) for r in ordered(NeedRow)],
         areas=[Area.model_validate(r.model_dump(exclude={"position"})) for r in ordered(AreaRow)],
         gp_lists=[
@@ -228,6 +233,8 @@ def replace_map(session: Session, m: Map) -> int:
         ("policy", dump(m.policy)),
         ("organisations", [dump(x) for x in m.organisations]),
         ("seeded_at", dt.datetime.now(dt.UTC).isoformat()),
+        ("navigation", dump(m.navigation)),
+        ("vocabulary", dump(m.vocabulary)),
     ):
         session.merge(SettingRow(key=key, value=value))
     for i, need in enumerate(m.needs):

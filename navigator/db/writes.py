@@ -27,7 +27,7 @@ from navigator.core.errors import (
 )
 from navigator.core.models import Edge, GpList, Organisation, Service, dump, public
 from navigator.core.snapshot import etag_of, service_etag
-from navigator.core.validation import check_edge, check_service
+from navigator.core.validation import check_catchment, check_edge, check_service
 from navigator.db import accounts, connection, store, tables
 from navigator.db.keys import Role
 
@@ -93,6 +93,7 @@ class MapWriter:
         self, session: Session, *, before: Service | None, after: Service, actor: str, action: str
     ) -> Service:
         check_service(after, store.references(session))
+        check_catchment(after)
         store.put_service(session, after)
         accounts.audit(
             session,

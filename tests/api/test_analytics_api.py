@@ -298,10 +298,13 @@ def test_overlap_says_when_a_catchment_is_unknown(seed_client: TestClient) -> No
         if not p["parts"]["area_known"]:
             assert p["parts"]["area"] == 0
             assert p["relation"] in {"catchment_unknown", "different_ages"}
-    # Neither maternity unit records a catchment (today): never a full-score "duplicate".
+    # Every seed service now records where it serves, so no seed pair has an unknown area. The
+    # two maternity units both take any family of the Bradford District and Craven footprint
+    # (families choose where to book): a real overlap, said so with its parts.
+    assert all(p["parts"]["area_known"] for p in pairs)
     (maternity,) = [p for p in pairs if {p["a"], p["b"]} == {"maternity-airedale", "midwifery"}]
-    assert maternity["score"] < 1
-    assert maternity["relation"] in {"catchment_unknown", "different_places"}
+    assert maternity["relation"] == "overlap"
+    assert "bdc-nhs" in maternity["shared_areas"]
 
 
 # --- change over time -------------------------------------------------------------------------

@@ -100,7 +100,7 @@ def test_unknown_postcode_gives_known_false_and_checks(mini_client: TestClient) 
     body = r.json()
     assert body["location"]["known"] is False
     assert body["lmm"]["eligibility"] == "check"
-    assert any("not in our postcode table" in c for c in body["lmm"]["checks"])
+    assert any("Check the postcode BD3 9ZZ with the family" in c for c in body["lmm"]["checks"])
 
 
 def test_nothing_of_the_family_is_stored_or_logged(

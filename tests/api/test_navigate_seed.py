@@ -93,7 +93,8 @@ def test_before_lmm_existed(seed_client: TestClient) -> None:
 def test_outside_the_district(seed_client: TestClient) -> None:
     body = nav(seed_client, postcode="LS1 1AA", as_of="2024-06-01")
     assert body["location"]["local_authority"] == "Leeds"
-    assert body["location"]["areas"] == []
+    # Leeds is in England and in West Yorkshire's NHS, never in a Bradford area.
+    assert set(body["location"]["areas"]) == {"england", "west-yorkshire-nhs"}
     assert body["lmm"]["eligibility"] == "not_eligible"
     assert any("Leeds" in r and "outside" in r for r in body["lmm"]["reasons"])
 

@@ -58,7 +58,13 @@ def _run(*args: str) -> Any:
 def test_uk_profile_examples_import_once_marked_imported(data_dir: Path) -> None:
     source = str(EXAMPLES / "service_full.json")
     _, version = _stored()
-    dry = _run(source, "--dry-run", "--need", "perinatal_mental_health")
+    # The example names no area of ours: without --area it is skipped, saying so.
+    nowhere = _run(source, "--dry-run", "--need", "perinatal_mental_health")
+    assert "--area" in nowhere.output
+    assert "create community-counselling" not in nowhere.output
+    dry = _run(
+        source, "--dry-run", "--need", "perinatal_mental_health", "--area", "bradford-district"
+    )
     assert dry.exit_code == 0, dry.output
     assert "create community-counselling" in dry.output
     assert _stored()[1] == version, "a dry run changes nothing"
@@ -68,7 +74,7 @@ def test_uk_profile_examples_import_once_marked_imported(data_dir: Path) -> None
     assert "skipped" in skipped.output
     assert "--need" in skipped.output
 
-    done = _run(source, "--need", "perinatal_mental_health")
+    done = _run(source, "--need", "perinatal_mental_health", "--area", "bradford-district")
     assert done.exit_code == 0, done.output
     m, _ = _stored()
     service = m.service("community-counselling")
@@ -81,15 +87,21 @@ def test_uk_profile_examples_import_once_marked_imported(data_dir: Path) -> None
     assert imported_key(service) == "ac148810-d857-441c-9679-408f346de14b"
     assert all(r.status is Status.imported for r in service.rules + service.routes)
     assert "Ann Persona" in (service.routes[0].contact or "")
-    assert service.inferred == ["needs", "levels", "ring"]
+    assert service.inferred == ["needs", "rules", "levels", "ring"]  # rules: the --area given
 
-    again = _run(source, "--need", "perinatal_mental_health")
+    again = _run(source, "--need", "perinatal_mental_health", "--area", "bradford-district")
     assert again.exit_code == 0
     assert "unchanged community-counselling" in again.output
     assert "0 change(s) made" in again.output
     assert _stored()[0] == m, "re-running is idempotent"
     # The list example is the same service with fewer fields: an update, not a second copy.
-    listed = _run(str(EXAMPLES / "service_list.json"), "--need", "perinatal_mental_health")
+    listed = _run(
+        str(EXAMPLES / "service_list.json"),
+        "--need",
+        "perinatal_mental_health",
+        "--area",
+        "bradford-district",
+    )
     assert listed.exit_code == 0, listed.output
     assert "update community-counselling" in listed.output
     assert len(_stored()[0].services) == len(m.services)
@@ -241,10 +253,10 @@ def test_import_from_a_feed_server_round_trips_our_facts(
     data_dir: Path, bradford_feed: str
 ) -> None:
     _, version = _stored()
-    dry = _run(bradford_feed, "--dry-run", "--need", "housing")
+    dry = _run(bradford_feed, "--dry-run", "--need", "housing", "--area", "bradford-district")
     assert dry.exit_code == 0, dry.output
     assert _stored()[1] == version
-    result = _run(bradford_feed, "--need", "housing")
+    result = _run(bradford_feed, "--need", "housing", "--area", "bradford-district")
     assert result.exit_code == 0, result.output
     m, _ = _stored()
     smabs = next(
@@ -260,7 +272,7 @@ def test_import_from_a_feed_server_round_trips_our_facts(
     assert source.url.startswith(bradford_feed + "/services/")
     assert smabs.routes
     assert all(r.status is Status.imported for r in smabs.routes)
-    again = _run(bradford_feed, "--need", "housing")
+    again = _run(bradford_feed, "--need", "housing", "--area", "bradford-district")
     assert again.exit_code == 0, again.output
     assert "0 change(s) made" in again.output
 

@@ -113,7 +113,13 @@ def test_universe_is_bradford_and_craven_postcodes(
 
 
 def test_overlap_on_the_mini_map_by_hand(mini_map: Map, mini_index: AreaIndex) -> None:
-    result = analytics.overlap(map=mini_map, index=mini_index, as_of=day("2024-01-01"))
+    # The refuge without its area rule: a catchment not recorded (the seed validator now refuses
+    # such a service, but a proposal or an older map may still have one).
+    services = [
+        s.model_copy(update={"rules": []}) if s.id == "refuge" else s for s in mini_map.services
+    ]
+    m = mini_map.model_copy(update={"services": services})
+    result = analytics.overlap(map=m, index=mini_index, as_of=day("2024-01-01"))
     assert [(p.a, p.b) for p in result.pairs] == [
         ("housing", "refuge"),
         ("health-visiting", LMM),
@@ -842,8 +848,9 @@ def test_cli_writes_gaps_overlap_and_network_as_csv(mini_data_dir: Path) -> None
         ("Health visiting", "Little Minds Matter"),
     ]
     housing, hv = rows
-    assert housing["What it means"].startswith("Catchment not recorded")
-    assert "area unknown" in housing["Parts of the score"]
+    # Both serve Bradford district (the refuge's catchment is recorded): a real overlap.
+    assert housing["What it means"].startswith("Overlap")
+    assert "area unknown" not in housing["Parts of the score"]
     assert hv["Shared ages"] == "pregnancy to the second birthday"
     assert hv["Both serve all of"] == "Better Start Bradford area, Bradford district"
     assert "little-minds-matter" not in got.stdout

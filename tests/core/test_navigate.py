@@ -32,14 +32,24 @@ def run(m: Map, table: PostcodeTable, day: str = "2021-06-01", **kw: Any) -> Nav
     )
 
 
-def test_scores_sorted_eligible_first_and_in_range(mini_map: Map, postcodes: PostcodeTable) -> None:
+def test_scores_sorted_and_level_fit_before_a_check(
+    mini_map: Map, postcodes: PostcodeTable
+) -> None:
     res = run(mini_map, postcodes, postcode="BD21 1AA")
     scores = [r.score for r in res.recommendations]
     assert scores == sorted(scores, reverse=True)
     assert all(0 <= s <= 1 for s in scores)
-    statuses = [r.eligibility for r in res.recommendations]
-    assert statuses == sorted(statuses, key=lambda s: s is Eligibility.check)
-    assert statuses[-1] is Eligibility.check  # LMM depends on the RIC GP check in 2021
+    # Health visiting and LMM both work at Universal Plus: LMM needs a check (a RIC GP in 2021),
+    # so it comes second; housing and the refuge work further from the level asked, so they
+    # come after both, the one families can reach themselves first.
+    assert [r.service_id for r in res.recommendations] == [
+        "health-visiting",
+        "little-minds-matter",
+        "housing",
+        "refuge",
+    ]
+    assert res.recommendations[1].eligibility is Eligibility.check
+    assert "needs no check first" in res.recommendations[1].why_ranked
 
 
 def test_only_services_meeting_a_need_are_listed(mini_map: Map, postcodes: PostcodeTable) -> None:

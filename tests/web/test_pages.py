@@ -51,7 +51,14 @@ def test_form_has_every_field_with_its_label(seed_client: TestClient, seed_map: 
     assert doc.label_for("Baby is born").attrs["value"] == "postnatal"
     assert doc.label_for("Child's age (months)").attrs["type"] == "number"
     assert doc.label_for("GP practice (ODS code)").tag == "input"
-    assert doc.label_for("As of").attrs["type"] == "date"
+    assert doc.label_for("Weeks pregnant").attrs["type"] == "number"
+    # The date is three boxes (GOV.UK's pattern), never the browser's locale-bound date picker.
+    assert [doc.label_for(part).attrs["name"] for part in ("Day", "Month", "Year")] == [
+        "as_of_day",
+        "as_of_month",
+        "as_of_year",
+    ]
+    assert not doc.find_all("input", type="date")
     services = doc.label_for("My service")
     assert services.tag == "select"
     assert "health-visiting" in {o.attrs["value"] for o in services.find_all("option")}
@@ -133,9 +140,9 @@ def test_results_lead_with_lmm_then_ranked_explained_services(seed_client: TestC
         assert "How to get there" in text
     lmm_card = cards[names.index("Little Minds Matter")].text
     assert "Consultation" in lmm_card
-    assert "Health visiting" in lmm_card  # the pathway from the practitioner's own service
+    assert "You consult Little Minds Matter" in lmm_card  # the route from the practitioner
     checks = [c for c in cards if "Check first" in c.text]
-    assert all("What to check" in c.text for c in checks)
+    assert all("What to ask" in c.text for c in checks)
 
     details = main.find("details", class_="not-eligible")
     assert details.find("summary").text.startswith("Not available to this family, and why")
@@ -256,7 +263,15 @@ def test_every_missing_answer_is_listed_in_form_order(seed_client: TestClient) -
         ({"level": "urgent"}, "level", "level of need"),
         ({"gp_practice": "B8"}, "gp_practice", "ODS code"),
         ({"from_service": "no-such-service"}, "from_service", "your service"),
-        ({"as_of": "2021-13-45"}, "as_of", "like 2021-06-01"),
+        ({"as_of": "2021-13-45"}, "as_of", "real date"),
+        ({"as_of_day": "31", "as_of_month": "2", "as_of_year": "2021"}, "as_of", "real date"),
+        ({"as_of_day": "1", "as_of_year": "2021"}, "as_of", "must include a day, month and year"),
+        (
+            {"weeks_pregnant": "3", "stage": "antenatal", "child_age_months": ""},
+            "weeks_pregnant",
+            "from 4 to 42",
+        ),
+        ({"weeks_pregnant": "30"}, "weeks_pregnant", "Leave the weeks of pregnancy empty"),
     ],
 )
 def test_each_bad_answer_is_named_by_field(
