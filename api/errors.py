@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.routing import matching
 from navigator.core.errors import (
     AlreadyExists,
     NavigatorError,
@@ -35,5 +38,25 @@ async def navigator_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=422)
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers at this path (the router names only the first route's)."""
+    methods: set[str] = set()
+    for route, _match in matching(request.app, request.scope):
+        # A mount (the static files) has no methods of its own: it serves GET and HEAD.
+        methods |= getattr(route, "methods", None) or {"GET", "HEAD"}
+    return sorted(methods)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's HTTP errors as FastAPI answers them; a 405's Allow lists every method."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 405:
+        methods = allowed_methods(request)
+        if methods:
+            exc.headers = {**(exc.headers or {}), "Allow": ", ".join(methods)}
+    return await http_exception_handler(request, exc)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(NavigatorError, navigator_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)

@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api import errors
 from api.auth import read_guard
-from api.limits import BodySizeLimit, validation_error
+from api.limits import BodySizeLimit, StrictInput, validation_error
 from api.logging import RequestLog
 from api.routes import (
     admin,
@@ -108,6 +108,8 @@ def create_api(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],
             expose_headers=["ETag", "Location"],
         )
+    # Inside the size limit: the strict JSON check reads a body only once it is known small enough.
+    app.add_middleware(StrictInput)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_exception_handler(RequestValidationError, validation_error)
     errors.install(app)

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from api.auth import EditorDep
 from api.deps import SessionDep, WriterDep
 from navigator.core.errors import NotFound
-from navigator.core.models import Edge, GpList, OdsCode, Service, public
+from navigator.core.models import Day, Edge, GpList, OdsCode, Service, public
 from navigator.core.snapshot import service_etag
 from navigator.db import store, writes
 
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api/v1", tags=["editing"])
 
 IfMatch = Annotated[str | None, Header(description="The ETag you last read")]
 RetireOn = Annotated[
-    dt.date | None, Query(description="First day it is no longer offered; default today")
+    Day | None, Query(description="First day it is no longer offered; default today")
 ]
 Patch = Annotated[dict[str, Any], Body(description="A JSON merge patch (RFC 7396)")]
 ServiceId = Annotated[str, Path(max_length=80)]

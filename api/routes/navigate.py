@@ -9,13 +9,14 @@ from pydantic import Field
 
 from api.deps import MapDep
 from navigator.core.family import Family
+from navigator.core.models import Day
 from navigator.core.navigate import NavigateResult
 
 router = APIRouter(prefix="/api/v1", tags=["navigate"])
 
 
 class NavigateRequest(Family):
-    as_of: dt.date | None = Field(default=None, description="The map as it stood that day")
+    as_of: Day | None = Field(default=None, description="The map as it stood that day")
 
 
 @router.post(
