@@ -168,7 +168,7 @@ def edit_service(
         key=who[1],
         service_id=service_id,
         values=_form_values(service),
-        etag=service_etag(service),
+        etag=service_etag(service, store.etag_key(session)),
         errors=[],
         saved=saved,
     )

@@ -54,6 +54,7 @@ def load_snapshot(engine: Engine, postcodes: PostcodeTable) -> Snapshot:
             map=store.load_map(session),
             version=store.map_version(session),
             postcodes=postcodes,
+            etag_key=store.etag_key(session),
         )
 
 

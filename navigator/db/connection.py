@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -71,8 +72,13 @@ _APPEND_ONLY = {
 
 
 def create_tables(engine: Engine) -> None:
+    """The tables without migrations (tests, benches); with the ETag key migrations would add."""
     SQLModel.metadata.create_all(engine)
     append_only_audit(engine)
+    with Session(engine) as session:
+        if session.get(SettingRow, "etag_key") is None:
+            session.add(SettingRow(key="etag_key", value=secrets.token_hex(32)))
+            session.commit()
 
 
 def append_only_audit(engine: Engine) -> None:
