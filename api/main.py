@@ -11,7 +11,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 
 from api import errors
-from api.auth import read_guard
+from api.auth import (
+    Authenticator,
+    AuthFailed,
+    SignInRequired,
+    auth_failed,
+    read_guard,
+    sign_in_required,
+)
 from api.limits import BodySizeLimit, StrictInput, validation_error
 from api.logging import RequestLog
 from api.routes import (
@@ -100,6 +107,7 @@ def create_api(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(read_guard)] if settings.read_key_required else [],
     )
     app.state.settings = settings
+    app.state.auth = Authenticator(settings)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -112,6 +120,8 @@ def create_api(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(StrictInput)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(SignInRequired, sign_in_required)
+    app.add_exception_handler(AuthFailed, auth_failed)
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)

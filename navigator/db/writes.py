@@ -30,7 +30,7 @@ from navigator.core.errors import (
 from navigator.core.models import Edge, GpList, Service, dump, public
 from navigator.core.snapshot import etag_of, service_etag
 from navigator.core.validation import check_edge, check_service
-from navigator.db import accounts, connection, store, tables
+from navigator.db import accounts, connection, keys, store, tables
 from navigator.db.keys import Role
 
 
@@ -364,7 +364,9 @@ class MapWriter:
                 after={"name": name, "role": role.value},
             )
             session.flush()
-            row = accounts.find_key(session, key)
+            parts = keys.split(key)
+            assert parts is not None
+            row = accounts.key_by_prefix(session, parts[0])
             assert row is not None
             session.expunge(row)
         return row, key
@@ -375,6 +377,8 @@ class MapWriter:
             row = accounts.revoke_key(session, ident)
             if row is None:
                 raise NotFound(f"No live key {ident!r}")
+            assert row.id is not None
+            accounts.end_sessions_of_key(session, row.id)  # its browsers are signed out now
             accounts.audit(
                 session,
                 actor=actor,
@@ -387,6 +391,23 @@ class MapWriter:
             session.flush()
             session.expunge(row)
         return row
+
+    # --- browser sessions (not the map: no version bump, no audit) ----------------------------
+
+    def sign_in(self, *, key_id: int, lifetime: dt.timedelta) -> str:
+        """A new browser session for a key; returns the token for the cookie (never stored)."""
+        with connection.writing(self.engine) as session:
+            return accounts.create_session(
+                session, key_id=key_id, now=dt.datetime.now(dt.UTC), lifetime=lifetime
+            )
+
+    def sign_out(self, *, token: str) -> None:
+        with connection.writing(self.engine) as session:
+            accounts.end_session(session, token)
+
+    def touch_session(self, *, token: str) -> None:
+        with connection.writing(self.engine) as session:
+            accounts.touch_session(session, token, dt.datetime.now(dt.UTC))
 
 
 def _current_service(session: Session, service_id: str) -> Service:

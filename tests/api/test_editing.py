@@ -528,3 +528,10 @@ def test_if_match_star_on_a_missing_service_is_404(env: Env) -> None:
         "/api/v1/services/nowhere", json={"remit": "x."}, headers=env.editor | {"If-Match": "*"}
     )
     assert r.status_code == 404
+
+
+def test_a_reader_key_reads_and_cannot_write(env: Env) -> None:
+    reader = _key(env.engine, "hv", "reader")
+    assert env.client.post("/api/v1/services", json=NEW_SERVICE, headers=reader).status_code == 403
+    assert env.client.get("/api/v1/audit", headers=reader).status_code == 403
+    assert env.client.get("/api/v1/keys", headers=reader).status_code == 403
