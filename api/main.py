@@ -10,7 +10,7 @@ from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 
-from api import errors
+from api import docs, errors
 from api.auth import (
     Authenticator,
     AuthFailed,
@@ -19,6 +19,7 @@ from api.auth import (
     read_guard,
     sign_in_required,
 )
+from api.headers import SecurityHeaders
 from api.limits import BodySizeLimit, StrictInput, validation_error
 from api.logging import RequestLog
 from api.routes import (
@@ -63,6 +64,7 @@ def document_body_errors(app: FastAPI) -> None:
 
 ROUTERS = (
     health.router,
+    docs.router,
     navigate.router,
     services.router,
     reference.router,
@@ -103,6 +105,9 @@ def create_api(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         summary="Bradford's early-years system map and pathway navigator",
         lifespan=lifespan(settings),
+        # /docs is ours (api/docs.py): Swagger UI from the package, not a CDN. No ReDoc.
+        docs_url=None,
+        redoc_url=None,
         # Private deployments only: public ones pay nothing for it.
         dependencies=[Depends(read_guard)] if settings.read_key_required else [],
     )
@@ -126,6 +131,7 @@ def create_api(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     document_body_errors(app)
+    app.add_middleware(SecurityHeaders)
     # Added last, so outermost: every answer (a 413, a 500) gets a request id and an access line.
     app.add_middleware(RequestLog, enabled=settings.access_log)
     return app

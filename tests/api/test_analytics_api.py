@@ -316,7 +316,7 @@ def test_commission_page_shows_the_blind_spot_as_gaps(seed_client: TestClient) -
     heat = doc.find("table", class_="heat")
     assert heat.find("caption").text.startswith("Overlap between the 12 services")
     # Every shaded cell shows its number, not colour alone.
-    shaded = [td for td in heat.find_all("td") if "background-color" in td.attrs.get("style", "")]
+    shaded = [td for td in heat.find_all("td") if "shade" in td.attrs.get("class", [])]
     assert shaded
     assert all(re.fullmatch(r"\d\.\d\d", td.text) for td in shaded)
     later = parse(seed_client.get("/commission", params=query | {"as_of": "2019-06-01"}).text)
