@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 import time
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from navigator.core.geography import PostcodeTable
 from navigator.core.snapshot import Snapshot
-from navigator.db import store
+from navigator.db import connection, store
 from navigator.db.bootstrap import load_snapshot
+
+logger = logging.getLogger("navigator.db")
 
 
 class MapHolder:
@@ -22,6 +26,11 @@ class MapHolder:
     0.48 ms on PostgreSQL, about half of PostgreSQL's throughput; a half-second interval keeps
     replicas within a second of each other, and this process's own edits call `expire` (the
     write path's `on_change`): nothing else expires it, so reads never cost a database trip.
+
+    When the database cannot be reached, the map it last gave keeps being served (reads go on
+    from memory) and the check is tried again after the interval; `failure` says what went
+    wrong until a check succeeds again. One request at a time checks: the others meanwhile get
+    the map in hand, so a slow database never holds up a crowd of readers.
     """
 
     def __init__(self, engine: Engine, postcodes: PostcodeTable, interval: float = 0.5) -> None:
@@ -29,8 +38,10 @@ class MapHolder:
         self.postcodes = postcodes
         self.interval = interval
         self._lock = threading.Lock()
+        self._checking = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._checked = -float("inf")
+        self.failure: str | None = None
 
     def cached(self) -> Snapshot | None:
         """The snapshot when it was checked within the interval, else None (call `current`)."""
@@ -38,14 +49,38 @@ class MapHolder:
             return self._snapshot
         return None
 
+    @property
+    def snapshot(self) -> Snapshot | None:
+        """The map in hand, however old (None before the first load)."""
+        return self._snapshot
+
     def expire(self) -> None:
         """Check the stored version on the next request: this process has just written."""
         self._checked = -float("inf")
 
     def current(self) -> Snapshot:
+        snap = self._snapshot
+        if snap is not None and not self._checking.acquire(blocking=False):
+            return snap  # another request is checking right now: this one need not wait
+        if snap is None:
+            self._checking.acquire()
+        try:
+            return self._check()
+        except SQLAlchemyError as exc:
+            if self._snapshot is None:
+                raise
+            self.failure = connection.failure_reason(exc)
+            logger.warning("%s: serving the map in memory", self.failure)
+            self._checked = time.monotonic()  # try again after the interval, not on every read
+            return self._snapshot
+        finally:
+            self._checking.release()
+
+    def _check(self) -> Snapshot:
         checked = time.monotonic()
         with Session(self.engine) as session:
             version = store.map_version(session)
+        self.failure = None
         snap = self._snapshot
         if snap is not None and snap.version == version:
             self._checked = checked
