@@ -310,3 +310,26 @@ def test_sign_in_never_sends_a_browser_to_another_site(site: Site, target: str) 
     )
     assert r.status_code == 303
     assert r.headers["location"] == "/edit"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("rules", "[" * 50_000 + "]" * 50_000, "nested more than 8 levels"),
+        ("rules", '[{"kind": "any_of", "rules": ' * 9 + "[]" + "}]" * 9, "nested more than"),
+        ("rules", '[{"kind": "age", "min_months": NaN}]', "NaN is not a JSON number"),
+        ("routes", '[{"kind": "referral", "how": "\\ud800"}]', "lone surrogate"),
+        ("name", "Housing\x00Options", "NUL character"),
+        ("min_age_months", "9999", "less than or equal to 432"),
+        ("max_age_months", "1e3", "whole number"),
+    ],
+)
+def test_hostile_form_input_is_an_error_on_the_form_not_a_500(
+    site: Site, field: str, value: str, says: str
+) -> None:
+    _sign_in(site)
+    form = _form(site, "housing") | {field: value}
+    r = site.client.post("/edit/services/housing", data=form)
+    assert r.status_code == 422, r.text[:300]
+    assert says in html_lib.unescape(r.text)
+    assert f'href="#{field}"' in r.text
