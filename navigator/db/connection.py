@@ -83,6 +83,7 @@ def _writable(path: Path) -> bool:
     files = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
     return all(os.access(f, os.W_OK) for f in files if f.exists())
 
+
 # Seconds to wait for PostgreSQL to accept a connection before calling it unavailable.
 CONNECT_TIMEOUT = 5
 
