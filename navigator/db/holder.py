@@ -59,10 +59,11 @@ class MapHolder:
         self._checked = -float("inf")
 
     def current(self) -> Snapshot:
-        snap = self._snapshot
-        if snap is not None and not self._checking.acquire(blocking=False):
-            return snap  # another request is checking right now: this one need not wait
-        if snap is None:
+        # No local reference to the map in hand while checking: if it is replaced, nothing here
+        # may keep it from the collector (see _check).
+        if self._snapshot is not None and not self._checking.acquire(blocking=False):
+            return self._snapshot  # another request is checking right now: no need to wait
+        if self._snapshot is None:
             self._checking.acquire()
         try:
             return self._check()
@@ -81,18 +82,20 @@ class MapHolder:
         with Session(self.engine) as session:
             version = store.map_version(session)
         self.failure = None
-        snap = self._snapshot
-        if snap is not None and snap.version == version:
+        if self._snapshot is not None and self._snapshot.version == version:
             self._checked = checked
-            return snap
+            return self._snapshot
         with self._lock:
-            snap = self._snapshot
-            if snap is None or snap.version != version:
+            if self._snapshot is None or self._snapshot.version != version:
                 snap = load_snapshot(self.engine, self.postcodes)
                 self._snapshot = snap
                 # The snapshot lives until the next edit: keep the cyclic collector from
                 # walking its objects on every full collection (measured: p95 halves at 10k).
+                # Unfreeze first: frozen objects are never collected, so without it every
+                # replaced snapshot's cycles stayed for good (the soak measured +36 MB a minute
+                # per worker at an edit a second).
+                gc.unfreeze()
                 gc.collect()
                 gc.freeze()
             self._checked = checked
-            return snap
+            return self._snapshot
