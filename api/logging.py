@@ -1,8 +1,10 @@
 """Structured logs: one JSON object per line, and a request id and an access line per request.
 
-The access line holds the method, the path, the status and the time taken, never a query string
-or a body: navigate's body describes a family, and nothing about a family may be logged. Paths
-that carry something typed about a family (a postcode) are logged as their route template.
+The access line holds the method, the route, the status and the time taken, never a query string
+or a body: navigate's body describes a family, and nothing about a family may be logged. The
+route is the matched route's template (`/api/v1/postcodes/{postcode}`), never the raw path: a
+path can carry a postcode however it is spelt (`//api/v1/postcodes/...`, `/API/v1/...`), so a
+path that matches no route is logged as the fixed word UNMATCHED.
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ from starlette.datastructures import MutableHeaders
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.routing import route_template
+
 REQUEST_ID_HEADER = "X-Request-ID"
 # An incoming id is kept only if it is short and plain, so nobody can write into our logs.
 SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-# Paths under these prefixes end in something about a family: log the template instead.
-REDACTED_PATHS = {"/api/v1/postcodes/": "/api/v1/postcodes/{postcode}"}
+# What the access log says for a path no route matched (its words may be a family's postcode).
+UNMATCHED = "(unmatched)"
 ACCESS_FIELDS = ("method", "path", "status", "duration_ms")
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -78,11 +82,12 @@ def log_config(level: str = "INFO") -> dict[str, Any]:
     }
 
 
-def loggable_path(path: str) -> str:
-    for prefix, template in REDACTED_PATHS.items():
-        if path.startswith(prefix):
-            return template
-    return path
+def loggable_path(scope: Scope, pristine: Scope | None = None) -> str:
+    """The template of the route that answered, else UNMATCHED: never the raw path.
+
+    `pristine`: the scope as it came in, for matching again (a mount rewrites the path).
+    """
+    return route_template(scope, pristine) or UNMATCHED
 
 
 class RequestLog:
@@ -101,6 +106,7 @@ class RequestLog:
         rid = incoming if SAFE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         token = request_id.set(rid)
         start = time.perf_counter()
+        pristine = dict(scope)
         status, started = 500, False  # 500: what the client gets if the app raises first
 
         async def send_with_id(message: Message) -> None:
@@ -122,7 +128,7 @@ class RequestLog:
             raise
         finally:
             if self.enabled:
-                method, path = scope["method"], loggable_path(scope["path"])
+                method, path = scope["method"], loggable_path(scope, pristine)
                 access_logger.info(
                     "%s %s %d",
                     method,

@@ -10,9 +10,17 @@ from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 
-from api import errors
-from api.auth import read_guard
-from api.limits import BodySizeLimit, validation_error
+from api import docs, errors
+from api.auth import (
+    Authenticator,
+    AuthFailed,
+    SignInRequired,
+    auth_failed,
+    read_guard,
+    sign_in_required,
+)
+from api.headers import SecurityHeaders
+from api.limits import BodySizeLimit, StrictInput, validation_error
 from api.logging import RequestLog
 from api.routes import (
     admin,
@@ -56,6 +64,7 @@ def document_body_errors(app: FastAPI) -> None:
 
 ROUTERS = (
     health.router,
+    docs.router,
     navigate.router,
     services.router,
     reference.router,
@@ -96,10 +105,14 @@ def create_api(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         summary="Bradford's early-years system map and pathway navigator",
         lifespan=lifespan(settings),
+        # /docs is ours (api/docs.py): Swagger UI from the package, not a CDN. No ReDoc.
+        docs_url=None,
+        redoc_url=None,
         # Private deployments only: public ones pay nothing for it.
         dependencies=[Depends(read_guard)] if settings.read_key_required else [],
     )
     app.state.settings = settings
+    app.state.auth = Authenticator(settings)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -108,12 +121,17 @@ def create_api(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],
             expose_headers=["ETag", "Location"],
         )
+    # Inside the size limit: the strict JSON check reads a body only once it is known small enough.
+    app.add_middleware(StrictInput)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(SignInRequired, sign_in_required)
+    app.add_exception_handler(AuthFailed, auth_failed)
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
     document_body_errors(app)
+    app.add_middleware(SecurityHeaders)
     # Added last, so outermost: every answer (a 413, a 500) gets a request id and an access line.
     app.add_middleware(RequestLog, enabled=settings.access_log)
     return app

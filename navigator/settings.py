@@ -42,6 +42,19 @@ class Settings(BaseSettings):
     read_key_required: bool = Field(
         default=False, description="Private deployments: every read needs an API key too"
     )
+    auth_failures_per_minute: int = Field(
+        default=10,
+        ge=1,
+        le=100_000,
+        description="Wrong keys (sign-in or Bearer) a client, or a key prefix, may send a minute "
+        "before it gets 429",
+    )
+    session_idle_minutes: int = Field(
+        default=30, ge=1, le=24 * 60, description="A signed-in browser idle this long is signed out"
+    )
+    session_hours: int = Field(
+        default=10, ge=1, le=24 * 30, description="A browser session ends this long after sign-in"
+    )
     log_level: str = "INFO"
     access_log: bool = Field(
         default=True, description="One JSON line per request: method, path, status, time taken"

@@ -1,9 +1,12 @@
 """The editors' pages: sign in with a key once a browser session, then edit services.
 
-The key lives in a cookie (HttpOnly, SameSite=Strict, Secure over https, path /edit) and is
-checked on every request, so replicas need no shared session store. Every form carries a CSRF
-token derived from the key, and every save goes through navigator.db.writes with the ETag the
-form was opened with, so an editor can never overwrite a change they did not see.
+Signing in checks the key (api.auth: rate-limited, one scrypt) and starts a session: a random
+token in a cookie (HttpOnly, SameSite=Strict, Secure over https; path /edit, or / in private
+deployments, where the session opens every page), of which the database keeps only a hash. The
+session ends on sign-out, when its key is revoked, after NAVIGATOR_SESSION_IDLE_MINUTES idle and
+NAVIGATOR_SESSION_HOURS after sign-in, all checked on the server. Every form carries a CSRF token
+derived from the session, and every save goes through navigator.db.writes with the ETag the form
+was opened with, so an editor can never overwrite a change they did not see.
 """
 
 from __future__ import annotations
@@ -12,50 +15,111 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
-from api.auth import Actor, key_actor
+from api.auth import SESSION_COOKIE, Actor, AuthFailed, authenticator, client_of
 from api.deps import MapDep, SessionDep, WriterDep
+from api.limits import BadJson, check_text, strict_loads
 from navigator.core.errors import InvalidEdit, NavigatorError, NotFound, PreconditionFailed
 from navigator.core.snapshot import service_etag
 from navigator.db import accounts, store
+from navigator.db.keys import Role
 from web.templating import NO_STORE, render
 
 router = APIRouter(prefix="/edit", include_in_schema=False)
-COOKIE = "navigator_key"
+COOKIE = SESSION_COOKIE
 # Not verified for a year: at the top of the editors' list, marked as stale.
 STALE_AFTER = dt.timedelta(days=365)
 JSON_FIELDS = ("rules", "routes", "sources")
+# Rules nest (any_of inside any_of); a real service needs three or four levels.
+MAX_FORM_DEPTH = 8
+WHOLE_MONTHS = re.compile(r"-?\d{1,4}")
 
 
-def csrf_token(key: str) -> str:
-    return hmac.new(key.encode(), b"navigator-edit-csrf", hashlib.sha256).hexdigest()
+def csrf_token(token: str) -> str:
+    """Derived from the session's secret token: another site can neither read nor forge it."""
+    return hmac.new(token.encode(), b"navigator-edit-csrf", hashlib.sha256).hexdigest()
 
 
-def _signed_in(request: Request, session: Session) -> tuple[Actor, str] | None:
-    key = request.cookies.get(COOKIE)
-    if not key:
+def _cookie_path(request: Request) -> str:
+    return "/" if request.app.state.settings.read_key_required else "/edit"
+
+
+def _signed_in(request: Request) -> tuple[Actor, str] | None:
+    """The session's actor and token, when the cookie holds a live session (sync routes)."""
+    token = request.cookies.get(COOKIE)
+    if not token:
         return None
-    actor = key_actor(session, key)
-    return None if actor is None else (actor, key)
+    actor = authenticator(request).session_actor(request.app.state.engine, token)
+    return None if actor is None else (actor, token)
 
 
-def _login_page(request: Request, snap: MapDep, error: str | None, status: int) -> HTMLResponse:
+def safe_next(target: str) -> str:
+    """Where to go after signing in: a path on this site only, never another site."""
+    if (
+        target.startswith("/")
+        and not target.startswith(("//", "/\\"))
+        and len(target) <= 500
+        and all(c.isprintable() and c != "\\" for c in target)
+    ):
+        return target
+    return "/edit"
+
+
+def _login_page(
+    request: Request,
+    snap: MapDep,
+    error: str | None,
+    status: int,
+    *,
+    target: str = "",
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
     return render(
-        request, "edit_login.html", snap, {"error": error}, status_code=status, headers=NO_STORE
+        request,
+        "edit_login.html",
+        snap,
+        {
+            "error": error,
+            "next": safe_next(target) if target else "",
+            "private": request.app.state.settings.read_key_required,
+        },
+        status_code=status,
+        headers=NO_STORE | (headers or {}),
+    )
+
+
+def _not_an_editor(request: Request, snap: MapDep, actor: Actor, token: str) -> HTMLResponse:
+    return render(
+        request,
+        "edit_reader.html",
+        snap,
+        {"actor": actor, "csrf": csrf_token(token)},
+        status_code=403,
+        headers=NO_STORE,
     )
 
 
 @router.get("", response_class=HTMLResponse)
-def home(request: Request, snap: MapDep, session: SessionDep) -> Response:
-    who = _signed_in(request, session)
+def home(
+    request: Request,
+    snap: MapDep,
+    session: SessionDep,
+    next: Annotated[str, Query(max_length=500)] = "",
+) -> Response:
+    who = _signed_in(request)
     if who is None:
-        return _login_page(request, snap, None, 200)
-    actor, key = who
+        return _login_page(request, snap, None, 200, target=next)
+    actor, token = who
+    if next and safe_next(next) != "/edit":
+        return RedirectResponse(safe_next(next), status_code=303)
+    if not actor.role.allows(Role.editor):
+        return _not_an_editor(request, snap, actor, token)
     today = dt.date.today()
     services = sorted(snap.map.services, key=lambda s: (s.last_verified, s.name))
     rows, _ = accounts.audit_entries(session, limit=20)
@@ -65,7 +129,7 @@ def home(request: Request, snap: MapDep, session: SessionDep) -> Response:
         snap,
         {
             "actor": actor,
-            "csrf": csrf_token(key),
+            "csrf": csrf_token(token),
             "services": services,
             "stale_before": today - STALE_AFTER,
             "audit": rows,
@@ -75,16 +139,26 @@ def home(request: Request, snap: MapDep, session: SessionDep) -> Response:
 
 
 @router.post("/login", response_class=HTMLResponse)
-def login(
-    request: Request, snap: MapDep, session: SessionDep, key: Annotated[str, Form(max_length=200)]
+async def login(
+    request: Request,
+    snap: MapDep,
+    writer: WriterDep,
+    key: Annotated[str, Form(max_length=200)],
+    next: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    if key_actor(session, key.strip()) is None:
-        return _login_page(request, snap, "That key is not valid, or was revoked", 401)
-    response = RedirectResponse("/edit", status_code=303)
+    auth = authenticator(request)
+    try:
+        actor = await auth.key_actor(request.app.state.engine, key, client_of(request))
+    except AuthFailed as exc:
+        message = "That key is not valid, or was revoked" if exc.status == 401 else exc.message
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+        return _login_page(request, snap, message, exc.status, target=next, headers=headers)
+    token = await run_in_threadpool(writer.sign_in, key_id=actor.key_id, lifetime=auth.lifetime)
+    response = RedirectResponse(safe_next(next) if next else "/edit", status_code=303)
     response.set_cookie(
         COOKIE,
-        key.strip(),
-        path="/edit",
+        token,
+        path=_cookie_path(request),
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
@@ -94,13 +168,15 @@ def login(
 
 @router.post("/logout")
 def logout(
-    request: Request, session: SessionDep, csrf: Annotated[str, Form(max_length=100)] = ""
+    request: Request, writer: WriterDep, csrf: Annotated[str, Form(max_length=100)] = ""
 ) -> Response:
-    who = _signed_in(request, session)
-    if who is not None and not hmac.compare_digest(csrf, csrf_token(who[1])):
-        return Response("The form had expired: go back and try again", status_code=403)
+    who = _signed_in(request)
+    if who is not None:
+        if not hmac.compare_digest(csrf, csrf_token(who[1])):
+            return Response("The form had expired: go back and try again", status_code=403)
+        writer.sign_out(token=who[1])  # ended on the server: a copied cookie stops working
     response = RedirectResponse("/edit", status_code=303)
-    response.delete_cookie(COOKIE, path="/edit")
+    response.delete_cookie(COOKIE, path=_cookie_path(request))
     return response
 
 
@@ -123,7 +199,7 @@ def _edit_page(
     snap: MapDep,
     *,
     actor: Actor,
-    key: str,
+    token: str,
     service_id: str,
     values: dict[str, str],
     etag: str,
@@ -139,7 +215,7 @@ def _edit_page(
         snap,
         {
             "actor": actor,
-            "csrf": csrf_token(key),
+            "csrf": csrf_token(token),
             "service_id": service_id,
             "values": values,
             "etag": etag,
@@ -155,9 +231,11 @@ def _edit_page(
 def edit_service(
     service_id: str, request: Request, snap: MapDep, session: SessionDep, saved: bool = False
 ) -> Response:
-    who = _signed_in(request, session)
+    who = _signed_in(request)
     if who is None:
         return RedirectResponse("/edit", status_code=303)
+    if not who[0].role.allows(Role.editor):
+        return _not_an_editor(request, snap, *who)
     service = store.get_service(session, service_id)
     if service is None:
         return render(request, "not_found.html", snap, {"service_id": service_id}, status_code=404)
@@ -165,10 +243,10 @@ def edit_service(
         request,
         snap,
         actor=who[0],
-        key=who[1],
+        token=who[1],
         service_id=service_id,
         values=_form_values(service),
-        etag=service_etag(service),
+        etag=service_etag(service, store.etag_key(session)),
         errors=[],
         saved=saved,
     )
@@ -181,21 +259,24 @@ def _patch_from(form: dict[str, str]) -> dict[str, Any]:
         "remit": form["remit"],
         "last_verified": form["last_verified"],
     }
+    for field, value in form.items():
+        try:
+            check_text(value, "It")
+        except BadJson as exc:
+            raise InvalidEdit(str(exc), loc=(field,)) from None
     for field in ("min_age_months", "max_age_months"):
         text = form[field].strip()
         if not text:
             patch[field] = None
-        elif text.lstrip("-").isdigit():
+        elif WHOLE_MONTHS.fullmatch(text):
             patch[field] = int(text)
         else:
             raise InvalidEdit("Enter a whole number of months, or leave it empty", loc=(field,))
     for field in JSON_FIELDS:
         try:
-            patch[field] = json.loads(form[field] or "[]")
-        except json.JSONDecodeError as exc:
-            raise InvalidEdit(
-                f"Not valid JSON: {exc.msg} (line {exc.lineno})", loc=(field,)
-            ) from None
+            patch[field] = strict_loads(form[field] or "[]", max_depth=MAX_FORM_DEPTH)
+        except BadJson as exc:
+            raise InvalidEdit(f"Not valid JSON: {exc}", loc=(field,)) from None
     return patch
 
 
@@ -204,7 +285,6 @@ def save_service(
     service_id: str,
     request: Request,
     snap: MapDep,
-    session: SessionDep,
     writer: WriterDep,
     csrf: Annotated[str, Form(max_length=100)],
     etag: Annotated[str, Form(max_length=100)],
@@ -217,12 +297,14 @@ def save_service(
     routes: Annotated[str, Form(max_length=100_000)] = "[]",
     sources: Annotated[str, Form(max_length=100_000)] = "[]",
 ) -> Response:
-    who = _signed_in(request, session)
+    who = _signed_in(request)
     if who is None:
         return RedirectResponse("/edit", status_code=303)
-    actor, key = who
-    if not hmac.compare_digest(csrf, csrf_token(key)):
+    actor, token = who
+    if not hmac.compare_digest(csrf, csrf_token(token)):
         return Response("The form had expired: go back and try again", status_code=403)
+    if not actor.role.allows(Role.editor):
+        return _not_an_editor(request, snap, actor, token)
     values = {
         "name": name,
         "remit": remit,
@@ -245,7 +327,7 @@ def save_service(
     except PreconditionFailed as exc:
         error = {"field": "etag", "message": exc.message}
         return _edit_page(
-            request, snap, actor=actor, key=key, service_id=service_id, values=values,
+            request, snap, actor=actor, token=token, service_id=service_id, values=values,
             etag=etag, errors=[error], status=409,
         )  # fmt: skip
     except NavigatorError as exc:
@@ -253,7 +335,7 @@ def save_service(
         where = ".".join(str(p) for p in exc.loc[1:])
         message = f"{exc.message} (at {where})" if where else exc.message
         return _edit_page(
-            request, snap, actor=actor, key=key, service_id=service_id, values=values,
+            request, snap, actor=actor, token=token, service_id=service_id, values=values,
             etag=etag, errors=[{"field": field, "message": message}], status=422,
         )  # fmt: skip
     return RedirectResponse(f"/edit/services/{service_id}?saved=true", status_code=303)

@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.demand import count_question
 from api.deps import MapDep
+from api.headers import allow_inline
 from navigator.core.errors import NavigatorError
 from navigator.core.family import Family
 from navigator.core.models import Map, Need, Ring, Service
@@ -245,6 +246,8 @@ def system_map(request: Request, snap: MapDep, need: str = "", as_of: str = "") 
             errors.append(FieldError("as_of", BAD_DATE))
     cache: MapCache = request.app.state.map_cache
     view = None if errors else cache.get(snap, m, need=need or None, day=day)
+    if view is not None:
+        allow_inline(request, view.network)  # pyvis's drawing script and div, by their hashes
     version = assets_version()
     return render(
         request,

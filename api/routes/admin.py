@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import AdminDep, EditorDep
 from api.deps import SessionDep, WriterDep
+from navigator.core.models import Moment
 from navigator.db import accounts, tables
 from navigator.db.keys import Role
 
@@ -95,7 +96,7 @@ def audit(
     entity: Annotated[str | None, Query(max_length=40)] = None,
     entity_id: Annotated[str | None, Query(max_length=80)] = None,
     actor: Annotated[str | None, Query(max_length=100)] = None,
-    since: dt.datetime | None = None,
+    since: Moment | None = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> AuditPage:

@@ -11,15 +11,15 @@ from pydantic import BaseModel
 from api.auth import EditorDep
 from api.deps import SessionDep, WriterDep
 from navigator.core.errors import NotFound
-from navigator.core.models import Edge, GpList, OdsCode, Service, public
-from navigator.core.snapshot import service_etag
+from navigator.core.models import Day, Edge, GpList, OdsCode, Service, public
 from navigator.db import store, writes
+from navigator.db.writes import MapWriter
 
 router = APIRouter(prefix="/api/v1", tags=["editing"])
 
 IfMatch = Annotated[str | None, Header(description="The ETag you last read")]
 RetireOn = Annotated[
-    dt.date | None, Query(description="First day it is no longer offered; default today")
+    Day | None, Query(description="First day it is no longer offered; default today")
 ]
 Patch = Annotated[dict[str, Any], Body(description="A JSON merge patch (RFC 7396)")]
 ServiceId = Annotated[str, Path(max_length=80)]
@@ -35,8 +35,8 @@ WRITE: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _service_out(response: Response, service: Service) -> Service:
-    response.headers["ETag"] = service_etag(service)
+def _service_out(response: Response, service: Service, writer: MapWriter) -> Service:
+    response.headers["ETag"] = writer.service_etag(service)
     return public(service)
 
 
@@ -52,7 +52,7 @@ def create_service(
 ) -> Service:
     saved = writer.create_service(service=body, actor=actor.name)
     response.headers["Location"] = f"/api/v1/services/{saved.id}"
-    return _service_out(response, saved)
+    return _service_out(response, saved, writer)
 
 
 @router.put("/services/{service_id}", response_model=Service, responses=WRITE)
@@ -67,7 +67,7 @@ def replace_service(
     saved = writer.replace_service(
         service_id=service_id, service=body, if_match=if_match, actor=actor.name
     )
-    return _service_out(response, saved)
+    return _service_out(response, saved, writer)
 
 
 @router.patch("/services/{service_id}", response_model=Service, responses=WRITE)
@@ -82,7 +82,7 @@ def patch_service(
     saved = writer.patch_service(
         service_id=service_id, patch=body, if_match=if_match, actor=actor.name
     )
-    return _service_out(response, saved)
+    return _service_out(response, saved, writer)
 
 
 @router.delete(
@@ -105,7 +105,7 @@ def retire_service(
         if_match=if_match,
         actor=actor.name,
     )
-    return _service_out(response, saved)
+    return _service_out(response, saved, writer)
 
 
 # --- edges ------------------------------------------------------------------------------------

@@ -10,13 +10,14 @@ from pydantic import Field
 from api.demand import count_question
 from api.deps import MapDep
 from navigator.core.family import Family
+from navigator.core.models import Day
 from navigator.core.navigate import DEFAULT_LIMIT, NavigateResult
 
 router = APIRouter(prefix="/api/v1", tags=["navigate"])
 
 
 class NavigateRequest(Family):
-    as_of: dt.date | None = Field(default=None, description="The map as it stood that day")
+    as_of: Day | None = Field(default=None, description="The map as it stood that day")
     limit: int = Field(
         default=DEFAULT_LIMIT,
         ge=1,

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import MapDep
 from navigator.core.errors import NotFound
-from navigator.core.models import EdgeKind, Level, Ring, Service, Status, public
+from navigator.core.models import Day, EdgeKind, Level, Ring, Service, Status, public
 from navigator.core.search import ServiceQuery, find_hits
 
 router = APIRouter(prefix="/api/v1", tags=["services"])
@@ -52,7 +52,7 @@ class MapGraph(BaseModel):
     edges: list[MapEdge]
 
 
-AsOf = Annotated[dt.date | None, Query(description="The map as it stood that day; default today")]
+AsOf = Annotated[Day | None, Query(description="The map as it stood that day; default today")]
 
 
 @router.get("/services", response_model=ServicePage, summary="Search and list services")
@@ -72,7 +72,7 @@ def list_services(
     ring: Ring | None = None,
     as_of: AsOf = None,
     stale_after: Annotated[
-        dt.date | None, Query(description="Only services last verified before this date")
+        Day | None, Query(description="Only services last verified before this date")
     ] = None,
 ) -> ServicePage:
     # Stale ones come oldest verification first: the editors' to-do list.

@@ -1,5 +1,5 @@
 """The `navigator` command: serve, seed, export, import-oruk, navigate, analytics, keys, audit,
-GP lists, db.
+GP lists, db, backup and restore.
 
 Importing this package, and `--help` on any command, loads neither the database nor the web
 stack: each command imports what it needs when it runs (tests/test_cli.py checks).
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from navigator.cli import admin, analytics, db, importer, mapdata, navigate, server
+from navigator.cli import admin, analytics, backup, db, importer, mapdata, navigate, server
 
 app = typer.Typer(help="Bradford Early Years Navigator", no_args_is_help=True)
 
@@ -23,3 +23,5 @@ app.add_typer(admin.keys_app, name="keys")
 app.command("audit")(admin.audit)
 app.add_typer(admin.gp_app, name="gp-lists")
 app.add_typer(db.db_app, name="db")
+app.command("backup")(backup.backup)
+app.command("restore")(backup.restore)

@@ -43,7 +43,7 @@ def _revoke_key(engine: Engine, ident: str, *, actor: str) -> str:
 
 @keys_app.command("create")
 def keys_create(
-    role: Annotated[Role, typer.Option(help="editor or admin")],
+    role: Annotated[Role, typer.Option(help="reader, editor or admin")],
     name: Annotated[str, typer.Option(help="Who or what holds the key (shown in the audit log)")],
 ) -> None:
     """Make a key. It is printed once, as the last line; only its hash is kept."""

@@ -7,12 +7,14 @@ the seed builds one from YAML, and every logic module works on a `Map`.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -39,7 +41,36 @@ OdsCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{3,10}$")]
 # Ages are in months; pregnancy counts as negative months (-9 is the start of pregnancy).
 MIN_AGE_MONTHS = -9
 MAX_AGE_MONTHS = 216
+# A service's or a rule's window may run past a child's 18th birthday (0-19 services end at 228).
 AgeMonths = Annotated[int, Field(ge=MIN_AGE_MONTHS, le=MAX_AGE_MONTHS * 2)]
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_day(value: Any) -> Any:
+    """Dates are ISO YYYY-MM-DD only: pydantic alone would read 0 or "0" as 1970-01-01."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+        return value
+    raise ValueError("a date must be written YYYY-MM-DD")
+
+
+Day = Annotated[dt.date, BeforeValidator(_iso_day)]
+_ISO_MOMENT = re.compile(
+    r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?"
+)
+
+
+def _iso_moment(value: Any) -> Any:
+    """A date and time in ISO 8601 only (or a date: its midnight), never a number of seconds."""
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _ISO_MOMENT.fullmatch(value):
+        return value
+    raise ValueError("a time must be written YYYY-MM-DDTHH:MM[:SS][+HH:MM]")
+
+
+Moment = Annotated[dt.datetime, BeforeValidator(_iso_moment)]
 
 
 class Frozen(BaseModel):
@@ -49,8 +80,8 @@ class Frozen(BaseModel):
 class Dated(Frozen):
     """Anything true over a period: `valid_from` and `valid_to` are inclusive; None is open."""
 
-    valid_from: dt.date | None = None
-    valid_to: dt.date | None = None
+    valid_from: Day | None = None
+    valid_to: Day | None = None
 
     @field_validator("valid_to", mode="after")
     @classmethod
@@ -141,8 +172,8 @@ class Rule(Dated):
     """
 
     kind: RuleKind
-    min_months: int | None = None
-    max_months: int | None = None
+    min_months: AgeMonths | None = None
+    max_months: AgeMonths | None = None
     area: Slug | None = None
     gp_list: Slug | None = None
     text: str | None = None
@@ -210,8 +241,8 @@ class Service(Dated):
     remit: str = Field(min_length=1)
     needs: list[NeedCode] = Field(min_length=1)
     levels: list[Level] = Field(min_length=1)
-    min_age_months: int | None = Field(default=None, ge=MIN_AGE_MONTHS)
-    max_age_months: int | None = Field(default=None, ge=MIN_AGE_MONTHS)
+    min_age_months: AgeMonths | None = None
+    max_age_months: AgeMonths | None = None
     rules: list[Rule] = []
     routes: list[Route] = []
     programmes: list[str] = []
@@ -221,7 +252,7 @@ class Service(Dated):
         default=[], description="Names of this service's fields that are inferred, not confirmed"
     )
     sources: list[Source] = Field(min_length=1)
-    last_verified: dt.date
+    last_verified: Day
 
     @field_validator("max_age_months", mode="after")
     @classmethod

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from navigator.core.errors import NavigatorError
 from navigator.core.exports import oruk, slug
 from navigator.core.models import (
+    MAX_AGE_MONTHS,
     Level,
     Map,
     Organisation,
@@ -276,9 +277,11 @@ def _age_window(terms: Terms, lo: float | None, hi: float | None) -> tuple[int |
             )
         except ValueError:
             pass
+    # An upper age beyond what the map records (a feed's "100 years") is no upper limit at all.
+    high_months = None if hi is None else round(hi * 12)
     return (
         None if lo is None else round(lo * 12),
-        None if hi is None else round(hi * 12),
+        None if high_months is None or high_months > MAX_AGE_MONTHS * 2 else high_months,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,15 +20,26 @@ from navigator.core.navigate import NavigateResult, navigate
 from navigator.core.places import PlaceIndex
 
 
+def _canonical(data: Any) -> bytes:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
 def etag_of(data: Any) -> str:
     """A strong ETag: a hash of the canonical JSON of what is served."""
-    body = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
-    return '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
+    return '"' + hashlib.sha256(_canonical(data)).hexdigest()[:32] + '"'
 
 
-def service_etag(service: Service) -> str:
-    """Over the service as published: a confidential address never feeds it."""
-    return etag_of(dump(public(service)))
+def service_etag(service: Service, key: bytes = b"") -> str:
+    """Over the whole stored service, a confidential address included, so that changing only
+    the address changes the ETag (and a second editor holding the old one gets 412).
+
+    Keyed (HMAC with the database's `etag_key`): an unkeyed hash of a record whose other fields
+    are public would let anyone test guesses at a refuge's address. Without a key (a map that
+    was never stored) it covers the published service only.
+    """
+    if not key:
+        return etag_of(dump(public(service)))
+    return '"' + hmac.new(key, _canonical(dump(service)), hashlib.sha256).hexdigest()[:32] + '"'
 
 
 def _gp_lists(service: Service) -> set[str]:
@@ -88,6 +100,8 @@ class Snapshot:
         """The time of the service's last real change; the snapshot's build time if unknown."""
         return self.modified.get(service_id, self.built_at)
 
+    etag_key: bytes = field(default=b"", repr=False)
+
     def locate(self, postcode: str) -> Location:
         return locate(postcode, table=self.postcodes, areas=self.map.areas)
 
@@ -119,4 +133,4 @@ class Snapshot:
 
     @cached_property
     def etags(self) -> dict[str, str]:
-        return {s.id: service_etag(s) for s in self.map.services}
+        return {s.id: service_etag(s, self.etag_key) for s in self.map.services}

@@ -62,6 +62,7 @@ def load_snapshot(engine: Engine, postcodes: PostcodeTable) -> Snapshot:
             version=store.map_version(session),
             postcodes=postcodes,
             modified=load_modified(session, m),
+            etag_key=store.etag_key(session),
         )
 
 

@@ -13,11 +13,16 @@ _N, _R, _P = 2**14, 8, 1
 
 
 class Role(StrEnum):
+    """What a key may do: a reader reads (private deployments), an editor also edits the map,
+    an admin also manages keys."""
+
+    reader = "reader"
     editor = "editor"
     admin = "admin"
 
     def allows(self, needed: Role) -> bool:
-        return self is Role.admin or needed is Role.editor
+        order = (Role.reader, Role.editor, Role.admin)
+        return order.index(self) >= order.index(needed)
 
 
 def _hash(secret: str, salt: bytes) -> bytes:
@@ -35,9 +40,14 @@ def new_key() -> tuple[str, str, str]:
 def split(key: str) -> tuple[str, str] | None:
     """(prefix, secret) of a well-formed key, else None."""
     parts = key.split("_", 2)
-    if len(parts) != 3 or parts[0] != "nav" or len(parts[1]) != 8 or not parts[2]:
+    if len(parts) != 3 or parts[0] != "nav" or len(parts[1]) != 8 or not 0 < len(parts[2]) <= 128:
         return None
     return parts[1], parts[2]
+
+
+# A stored hash no key matches, checked when a presented key's prefix is unknown (or revoked),
+# so that answering "no" costs one scrypt either way and timing says nothing about prefixes.
+DECOY_HASH = "scrypt$" + "00" * 16 + "$" + "00" * 32
 
 
 def verify(secret: str, stored: str) -> bool:

@@ -59,6 +59,12 @@ def map_version(session: Session) -> int:
     return int(value) if value is not None else 0
 
 
+def etag_key(session: Session) -> bytes:
+    """The key services' ETags are hashed with (made by migration 0003, shared by replicas)."""
+    value = _setting(session, "etag_key")
+    return bytes.fromhex(value) if isinstance(value, str) else b""
+
+
 def is_empty(session: Session) -> bool:
     return session.exec(select(func.count()).select_from(ServiceRow)).one() == 0
 

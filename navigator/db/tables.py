@@ -154,6 +154,22 @@ class ApiKeyRow(SQLModel, table=True):
     revoked_at: dt.datetime | None = None
 
 
+class WebSessionRow(SQLModel, table=True):
+    """A signed-in browser: only a hash of the cookie's random token is kept, never the token.
+
+    It ends at `expires_at` (absolute), after the idle timeout since `last_seen_at`, on sign-out
+    (the row is deleted) and when its key is revoked.
+    """
+
+    __tablename__ = "web_session"
+
+    id: str = Field(primary_key=True, description="sha256 of the cookie's token, hex")
+    key_id: int = Field(foreign_key="api_key.id", index=True, ondelete="CASCADE")
+    created_at: dt.datetime
+    last_seen_at: dt.datetime
+    expires_at: dt.datetime = Field(index=True)
+
+
 class AuditRow(SQLModel, table=True):
     """Who changed what, when, before and after. Append-only: triggers refuse UPDATE and DELETE."""
 

@@ -236,7 +236,9 @@ def _lmm(env: Env, day: str, **family: Any) -> dict[str, Any]:
 
 def test_retired_service_disappears_after_its_date_not_before(env: Env) -> None:
     r = env.client.delete(
-        "/api/v1/services/little-minds-matter", params={"on": "2025-01-01"}, headers=env.editor
+        "/api/v1/services/little-minds-matter",
+        params={"on": "2025-01-01"},
+        headers=env.editor | {"If-Match": _etag(env, "little-minds-matter")},
     )
     assert r.status_code == 200
     assert r.json()["valid_to"] == "2024-12-31"
@@ -292,7 +294,10 @@ def test_edges_create_patch_retire(env: Env) -> None:
         ).status_code
         == 412
     )
-    gone = c.delete(url, params={"on": "2025-01-01"}, headers=env.editor)
+    assert c.delete(url, params={"on": "2025-01-01"}, headers=env.editor).status_code == 428
+    gone = c.delete(
+        url, params={"on": "2025-01-01"}, headers=env.editor | {"If-Match": patched.headers["ETag"]}
+    )
     assert gone.json()["valid_to"] == "2024-12-31"
     edges = c.get("/api/v1/map", params={"as_of": "2025-06-01"}).json()["edges"]
     assert ("housing", "health-visiting") not in {(e["source"], e["target"]) for e in edges}
@@ -391,14 +396,142 @@ def test_cli_keys_and_gp_list_load(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 def test_retire_before_start_is_refused(env: Env) -> None:
     r = env.client.delete(
-        "/api/v1/services/little-minds-matter", params={"on": "2018-01-01"}, headers=env.editor
+        "/api/v1/services/little-minds-matter",
+        params={"on": "2018-01-01"},
+        headers=env.editor | {"If-Match": _etag(env, "little-minds-matter")},
     )
     assert r.status_code == 422
     assert r.json()["detail"][0]["loc"] == ["query", "on"]
 
 
 def test_retire_defaults_to_today(env: Env) -> None:
-    r = env.client.delete("/api/v1/services/housing", headers=env.editor)
+    assert env.client.delete("/api/v1/services/housing", headers=env.editor).status_code == 428
+    r = env.client.delete(
+        "/api/v1/services/housing", headers=env.editor | {"If-Match": _etag(env, "housing")}
+    )
     assert r.status_code == 200
     yesterday = dt.date.today() - dt.timedelta(days=1)
     assert r.json()["valid_to"] == yesterday.isoformat()
+
+
+# --- ETags cover the whole record; no-ops write nothing; If-Match per RFC 9110 ---------------
+
+
+def _audit(env: Env, entity_id: str) -> list[dict[str, Any]]:
+    page = env.client.get(
+        "/api/v1/audit", params={"entity_id": entity_id, "per_page": 500}, headers=env.admin
+    ).json()
+    items: list[dict[str, Any]] = page["items"]
+    return items
+
+
+def test_a_confidential_address_change_changes_the_etag_and_is_audited_without_it(
+    env: Env,
+) -> None:
+    c, url = env.client, "/api/v1/services/refuge"
+    etag = _etag(env, "refuge")
+    first = c.patch(url, json={"address": "2 Hidden Road"}, headers=env.editor | {"If-Match": etag})
+    assert first.status_code == 200
+    assert first.json()["address"] is None, "never served"
+    assert first.headers["ETag"] != etag, "the ETag covers the confidential address"
+    assert _etag(env, "refuge") == first.headers["ETag"], "the same ETag as a read"
+    # A second editor holding the old ETag no longer wins.
+    second = c.patch(url, json={"address": "3 Other Lane"}, headers=env.editor | {"If-Match": etag})
+    assert second.status_code == 412
+    with Session(env.engine) as session:
+        stored = store.get_service(session, "refuge")
+    assert stored is not None
+    assert stored.address == "2 Hidden Road"
+    entry = _audit(env, "refuge")[0]
+    assert entry["before"]["address"] == "(confidential)"
+    assert entry["after"]["address"] == "(confidential, changed)"
+    text = str(_audit(env, "refuge"))
+    for secret in ("Secret Street", "Hidden Road", "Other Lane"):
+        assert secret not in text
+
+
+def test_the_etag_cannot_be_used_to_test_guesses_at_a_confidential_address(env: Env) -> None:
+    """Keyed: the published fields plus a guessed address never hash to the served ETag."""
+    from navigator.core.models import Service, dump, public
+    from navigator.core.snapshot import etag_of, service_etag
+
+    served = env.client.get("/api/v1/services/refuge")
+    published = Service.model_validate(served.json())
+    guess = published.model_copy(update={"address": "1 Secret Street"})  # the right guess
+    assert served.headers["ETag"] not in {
+        etag_of(dump(guess)),
+        etag_of(dump(public(guess))),
+        service_etag(guess),
+        service_etag(published),
+    }
+
+
+def test_a_no_op_save_keeps_the_etag_and_writes_nothing(env: Env) -> None:
+    c, url = env.client, "/api/v1/services/housing"
+    etag = _etag(env, "housing")
+    version = c.get("/healthz")  # warm
+    with Session(env.engine) as session:
+        version_before = store.map_version(session)
+    same = c.patch(url, json={"remit": "Housing advice."}, headers=env.editor | {"If-Match": etag})
+    assert same.status_code == 200
+    assert same.headers["ETag"] == etag
+    empty = c.patch(url, json={}, headers=env.editor | {"If-Match": etag})
+    assert empty.status_code == 200
+    body = c.get(url).json()
+    put = c.put(url, json=body, headers=env.editor | {"If-Match": etag})
+    assert (put.status_code, put.headers["ETag"]) == (200, etag)
+    assert _audit(env, "housing") == []
+    with Session(env.engine) as session:
+        assert store.map_version(session) == version_before
+    assert version.status_code == 200
+    # A real change; after it, a no-op with the old ETag is stale: 412, not a quiet 200.
+    changed = c.patch(url, json={"remit": "New."}, headers=env.editor | {"If-Match": etag})
+    assert changed.status_code == 200
+    assert c.patch(url, json={}, headers=env.editor | {"If-Match": etag}).status_code == 412
+    assert len(_audit(env, "housing")) == 1
+
+
+def test_delete_needs_if_match(env: Env) -> None:
+    c, url = env.client, "/api/v1/services/housing"
+    assert c.delete(url, headers=env.editor).status_code == 428
+    assert c.delete(url, headers=env.editor | {"If-Match": '"stale"'}).status_code == 412
+    assert c.get(url).json().get("valid_to") is None, "nothing retired"
+    ok = c.delete(url, headers=env.editor | {"If-Match": _etag(env, "housing")})
+    assert ok.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("header", "status"),
+    [
+        ("*", 200),  # any current representation: the service exists
+        ("{etag}", 200),
+        ('"x", {etag}', 200),  # a list matches when any tag does
+        ("W/{etag}", 412),  # If-Match compares strongly: a weak tag never matches
+        ('"x", *', 412),  # * stands alone, or it is not a valid If-Match
+        ("{bare}", 412),  # an ETag without its quotes
+        ("", 412),
+    ],
+)
+def test_if_match_follows_rfc_9110(env: Env, header: str, status: int) -> None:
+    etag = _etag(env, "housing")
+    value = header.format(etag=etag, bare=etag.strip('"'))
+    r = env.client.patch(
+        "/api/v1/services/housing",
+        json={"remit": "Changed."},
+        headers=env.editor | {"If-Match": value},
+    )
+    assert r.status_code == status, r.text
+
+
+def test_if_match_star_on_a_missing_service_is_404(env: Env) -> None:
+    r = env.client.patch(
+        "/api/v1/services/nowhere", json={"remit": "x."}, headers=env.editor | {"If-Match": "*"}
+    )
+    assert r.status_code == 404
+
+
+def test_a_reader_key_reads_and_cannot_write(env: Env) -> None:
+    reader = _key(env.engine, "hv", "reader")
+    assert env.client.post("/api/v1/services", json=NEW_SERVICE, headers=reader).status_code == 403
+    assert env.client.get("/api/v1/audit", headers=reader).status_code == 403
+    assert env.client.get("/api/v1/keys", headers=reader).status_code == 403

@@ -325,7 +325,8 @@ def test_incremental_sync_sees_every_edit_and_retirement(tmp_path: Path) -> None
             headers={**auth, "If-Match": etag},
         )
         assert r.status_code == 200, r.text
-        r = client.delete("/api/v1/services/baby-steps", headers=auth)
+        retire = client.get("/api/v1/services/baby-steps").headers["etag"]
+        r = client.delete("/api/v1/services/baby-steps", headers={**auth, "If-Match": retire})
         assert r.status_code in (200, 204), r.text
         changed = client.get("/oruk/services", params={"modified_after": since}).json()
         got = {s["name"]: s for s in changed["contents"]}

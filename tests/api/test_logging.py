@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.logging import JsonFormatter, log_config
+from api.logging import UNMATCHED, JsonFormatter, log_config
 from navigator.app import create_app
 from navigator.settings import Settings
 from tests.conftest import MINI_SEED
@@ -92,12 +92,13 @@ def test_one_json_access_line_per_request(
     assert first["request_id"] == "req-1"
     assert first["level"] == "INFO"
     assert first["logger"] == "navigator.access"
+    # The route's template, not the path.
     assert (first["method"], first["path"], first["status"]) == (
         "GET",
-        "/api/v1/services/housing",
+        "/api/v1/services/{service_id}",
         200,
     )
-    assert first["message"] == "GET /api/v1/services/housing 200"
+    assert first["message"] == "GET /api/v1/services/{service_id} 200"
     assert isinstance(first["duration_ms"], float)
     # Milliseconds of this request: more than nothing, and no more than the client waited
     # (the logged figure is rounded to 0.01 ms).
@@ -118,6 +119,16 @@ def test_nothing_of_a_family_reaches_any_log(
     assert app_client.get("/api/v1/services", params={"q": "Q7Z9X4"}).status_code == 200
     assert app_client.get("/api/v1/postcodes/BD5%200AU").status_code == 200
     assert app_client.get("/api/v1/postcodes/BD50AU/x").status_code == 404
+    # Slightly wrong paths match no route: logged as a fixed word, never as they came.
+    for path in (
+        "//api/v1/postcodes/BD5%200AU",
+        "/API/v1/postcodes/BD50AU",
+        "/api/v1/postcodes/BD50AU/",
+        "/api/v1//postcodes/BD50AU",
+        "/static/BD50AU",
+        "/BD5%200AU",
+    ):
+        assert app_client.get(path, follow_redirects=False).status_code in (404, 307), path
 
     formatter = JsonFormatter()
     server_side = [r for r in caplog.records if not r.name.startswith(CLIENT_LOGGERS)]
@@ -132,7 +143,13 @@ def test_nothing_of_a_family_reaches_any_log(
         "/api/v1/navigate",
         "/api/v1/services",
         "/api/v1/postcodes/{postcode}",
-        "/api/v1/postcodes/{postcode}",
+        UNMATCHED,
+        UNMATCHED,
+        UNMATCHED,
+        UNMATCHED,
+        UNMATCHED,
+        "/static/{path}",
+        UNMATCHED,
     ]
 
 

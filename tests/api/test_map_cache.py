@@ -66,14 +66,28 @@ def test_a_write_reaches_this_process_at_once(client: TestClient) -> None:
     assert _holder(client).cached() is not None
     r = client.patch(
         "/api/v1/services/housing",
-        json={"name": "Housing Options"},
+        json={"name": "Housing Options Team"},
         headers={**editor, "If-Match": got.headers["ETag"]},
     )
     assert r.status_code == 200, r.text
     assert _holder(client).cached() is None, "the write did not tell the holder"
-    assert client.get("/api/v1/services/housing").json()["name"] == "Housing Options"
+    assert client.get("/api/v1/services/housing").json()["name"] == "Housing Options Team"
     with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
         assert _holder(client).current().version == store.map_version(session)
+
+
+def test_a_save_that_changes_nothing_leaves_the_map_cached(client: TestClient) -> None:
+    editor = _editor(client)
+    got = client.get("/api/v1/services/housing")
+    warm = _holder(client).cached()
+    assert warm is not None
+    same = client.patch(
+        "/api/v1/services/housing",
+        json={"name": got.json()["name"]},
+        headers={**editor, "If-Match": got.headers["ETag"]},
+    )
+    assert same.status_code == 200
+    assert _holder(client).cached() is warm, "nothing changed: nothing to reload"
 
 
 def test_a_failed_write_leaves_the_map_cached(client: TestClient) -> None:

@@ -50,8 +50,10 @@ def _state(engine: Engine) -> tuple[int, int]:
 def _etag(engine: Engine, service_id: str) -> str:
     with Session(engine) as session:
         found = store.get_service(session, service_id)
+        key = store.etag_key(session)
     assert found is not None
-    return service_etag(found)
+    assert len(key) == 32, "migrations make the ETag key"
+    return service_etag(found, key)
 
 
 def test_a_change_is_audited_versioned_and_heard_after_commit(engine: Engine) -> None:
@@ -120,8 +122,12 @@ def test_retiring_keeps_history_and_refuses_a_day_before_the_start(engine: Engin
             service_id="little-minds-matter", on=dt.date(2018, 1, 1), if_match=lmm, actor="t"
         )
     assert caught.value.loc == ("on",)
+    with pytest.raises(PreconditionRequired):
+        writer.retire_service(
+            service_id="housing", on=dt.date(2026, 1, 1), if_match=None, actor="t"
+        )
     retired = writer.retire_service(
-        service_id="housing", on=dt.date(2026, 1, 1), if_match=None, actor="t"
+        service_id="housing", on=dt.date(2026, 1, 1), if_match=_etag(engine, "housing"), actor="t"
     )
     assert retired.valid_to == dt.date(2025, 12, 31)
     with Session(engine) as session:

@@ -30,7 +30,7 @@ from navigator.core.analytics.scoring import OverlapParts, Relation, Scorer, pro
 from navigator.core.errors import UnknownArea
 from navigator.core.graph import ReferralGraph
 from navigator.core.models import (
-    MIN_AGE_MONTHS,
+    AgeMonths,
     Area,
     AreaClause,
     EdgeKind,
@@ -73,8 +73,8 @@ class Proposal(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     needs: list[NeedCode] = Field(min_length=1)
     levels: list[Level] = Field(min_length=1)
-    min_age_months: int | None = Field(default=None, ge=MIN_AGE_MONTHS)
-    max_age_months: int | None = Field(default=None, ge=MIN_AGE_MONTHS)
+    min_age_months: AgeMonths | None = None
+    max_age_months: AgeMonths | None = None
     areas: list[Slug] = Field(default=[], description="Area ids: it serves any of them")
     ward_codes: list[WardCode] = Field(
         default=[], description="Ward codes of the district, instead of areas: any of them"
