@@ -283,6 +283,9 @@ def main() -> None:
     parser.add_argument("--load", type=float, default=0.8, help="share of the maximum")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--json", type=Path, default=None, help="write the figures here too")
+    parser.add_argument(
+        "--measure", type=float, default=None, help="seconds to measure the maximum over"
+    )
     args = parser.parse_args()
     seconds = 60 * args.minutes if args.minutes else 20.0
     window_s = 60.0 if seconds >= 300 else 5.0
@@ -291,7 +294,8 @@ def main() -> None:
         server(Path(folder), workers=2) as (port, proc, key),
     ):
         asyncio.run(maximum(port, 2.0, args.connections))  # warm both workers
-        best = asyncio.run(maximum(port, 10.0 if args.minutes else 4.0, args.connections))
+        measure = args.measure or (10.0 if args.minutes else 4.0)
+        best = asyncio.run(maximum(port, measure, args.connections))
         rate = best * args.load
         print(f"maximum: {best:.0f} navigates/s (closed loop, {args.connections} connections)")
         print(f"soak: {rate:.0f}/s ({args.load:.0%}) for {seconds:.0f} s, an edit a second,")
