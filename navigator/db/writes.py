@@ -119,10 +119,11 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 @dataclass
 class _Change:
-    """One write transaction's outcome: a no-op writes nothing and bumps nothing."""
+    """One write transaction: it bumps the map version only when something was written (a save
+    that changes nothing writes nothing and bumps nothing)."""
 
     session: Session
-    changed: bool = True
+    changed: bool = False
 
 
 class MapWriter:
@@ -165,8 +166,8 @@ class MapWriter:
         check_service(after, store.references(session))
         check_catchment(after)
         if before is not None and dump(before) == dump(after):
-            change.changed = False  # nothing to write: the same record, the same ETag
-            return before
+            return before  # nothing to write: the same record, the same ETag
+        change.changed = True
         store.put_service(session, after)
         # A confidential address is never in the audit: "(confidential, changed)" says it moved.
         address_changed = before is not None and before.address != after.address
@@ -247,6 +248,7 @@ class MapWriter:
             session = change.session
             for org in organisations:
                 was = next((o for o in store.organisations(session) if o.id == org.id), None)
+                change.changed = True
                 store.put_organisation(session, org)
                 accounts.audit(
                     session,
@@ -290,8 +292,8 @@ class MapWriter:
         session = change.session
         check_edge(after, store.references(session))
         if before is not None and edge_id is not None and dump(before) == dump(after):
-            change.changed = False
             return edge_id, before
+        change.changed = True
         new_id = store.put_edge(session, after, edge_id)
         accounts.audit(
             session,
@@ -349,8 +351,8 @@ class MapWriter:
     ) -> GpList:
         session = change.session
         if before is not None and dump(before) == dump(after):
-            change.changed = False
             return before
+        change.changed = True
         store.put_gp_list(session, after)
         accounts.audit(
             session,

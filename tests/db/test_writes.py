@@ -178,3 +178,26 @@ def test_keys_are_audited_but_do_not_change_the_map(engine: Engine) -> None:
         writer.revoke_key(ident="editor one", actor="admin")
     assert _state(engine) == (version, audits + 2)
     assert heard.count == 0
+
+
+def test_a_no_op_writes_nothing_and_an_import_that_changes_anything_bumps_once(
+    engine: Engine,
+) -> None:
+    heard = Heard()
+    writer = MapWriter(engine, on_change=heard)
+    before = _state(engine)
+    same = writer.patch_service(
+        service_id="housing", patch={}, if_match=_etag(engine, "housing"), actor="t"
+    )
+    assert _state(engine) == before
+    assert heard.count == 0
+    with Session(engine) as session:
+        lmm = store.get_service(session, "little-minds-matter")
+    assert lmm is not None
+    changed = lmm.model_copy(update={"remit": "Imported remit."})
+    # The first service of the import changes nothing, the second does: one version, one entry.
+    writer.apply_import(
+        organisations=[], create=[], update=[(same, same), (lmm, changed)], actor="import"
+    )
+    assert _state(engine) == (before[0] + 1, before[1] + 1)
+    assert heard.count == 1
