@@ -8,7 +8,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, TypeVar
 
 from navigator.core.models import Edge, EdgeKind, Map
@@ -51,27 +50,55 @@ class ReferralGraph:
 
     def __init__(self, m: Map) -> None:
         self.map = m
-        self.day_graph = lru_cache(maxsize=32)(self._day_graph)
-        self.paths_from = lru_cache(maxsize=512)(self._paths_from)
-        self.practical_paths = lru_cache(maxsize=256)(self._practical_paths)
-        self.edges_on = lru_cache(maxsize=32)(self._edges_on)
-        self.steps = lru_cache(maxsize=65536)(self._steps)
-        self._remembered: OrderedDict[Hashable, object] = OrderedDict()
+        # Tables, not functools.lru_cache around bound methods: such a wrapper refers back to
+        # the graph, a reference cycle that only the cyclic collector frees. Without cycles a
+        # replaced map is freed by reference counting alone, so the map holder never needs a
+        # full collection (which paused every worker at each edit).
+        self._tables: dict[str, OrderedDict[Hashable, Any]] = {}
         self._lock = threading.Lock()  # the pages answer from a thread pool
 
     def remember(self, key: Hashable, build: Callable[[], T], *, size: int = 256) -> T:
         """A value derived from this map version, built once per `key` (least recently used
         ones forgotten): such as which services a kind of family cannot use on a day."""
+        return self._cached("remembered", key, build, size)
+
+    def _cached(self, table: str, key: Hashable, build: Callable[[], T], size: int) -> T:
         with self._lock:
-            if key in self._remembered:
-                self._remembered.move_to_end(key)
-                return self._remembered[key]  # type: ignore[return-value]
+            values = self._tables.setdefault(table, OrderedDict())
+            if key in values:
+                values.move_to_end(key)
+                return values[key]  # type: ignore[no-any-return]
         value = build()  # outside the lock: two threads may both build, and agree
         with self._lock:
-            self._remembered[key] = value
-            if len(self._remembered) > size:
-                self._remembered.popitem(last=False)
+            values[key] = value
+            if len(values) > size:
+                values.popitem(last=False)
         return value
+
+    def edges_on(self, day: dt.date) -> dict[tuple[str, str, str], Edge]:
+        return self._cached("edges_on", day, lambda: self._edges_on(day), 32)
+
+    def day_graph(self, day: dt.date) -> Any:
+        return self._cached("day_graph", day, lambda: self._day_graph(day), 32)
+
+    def paths_from(self, source: str, day: dt.date) -> dict[str, list[str]]:
+        return self._cached("paths_from", (source, day), lambda: self._paths_from(source, day), 512)
+
+    def practical_paths(
+        self, source: str, day: dt.date, avoid: frozenset[str]
+    ) -> dict[str, list[str]]:
+        return self._cached(
+            "practical_paths",
+            (source, day, avoid),
+            lambda: self._practical_paths(source, day, avoid),
+            256,
+        )
+
+    def steps(self, path: tuple[str, ...], day: dt.date, consult_first: bool) -> tuple[Step, ...]:
+        return self._cached(
+            "steps", (path, day, consult_first), lambda: self._steps(path, day, consult_first),
+            65536,
+        )  # fmt: skip
 
     def _edges_on(self, day: dt.date) -> dict[tuple[str, str, str], Edge]:
         """The edges in force on `day`, by (source, target, kind)."""
