@@ -9,7 +9,7 @@ plain value, so why one service stands below another is the first part in which 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import IntEnum
 
 from navigator.core.graph import Pathway
@@ -132,21 +132,6 @@ class Standing:
             value, top = value * radix + v, top * radix + radix - 1
         rest = value / top
         return round(0.9 + 0.1 * rest if self.urgent else 0.9 * rest, 6)
-
-
-def take_turns(placed: list[tuple[Standing, str]]) -> list[Standing]:
-    """Given standings sorted by `key` with their names, the best lead for each need keeps its
-    place and a second lead for the same need waits its turn; returns them in input order."""
-    seen: dict[str, list[str]] = {}
-    out = []
-    for st, name in placed:
-        if st.lead and st.leads_here:
-            before = seen.setdefault(st.lead.need, [])
-            if before:
-                st = replace(st, turn=1, after=before[0])
-            before.append(name)
-        out.append(st)
-    return out
 
 
 def standing(
