@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import replace
 from itertools import islice
 from typing import Literal, NamedTuple
 
@@ -331,7 +330,7 @@ def navigate(
             else:
                 yield from positions(bucket)
 
-    partitions, waits, after = _ranking(
+    partitions, waiting = _ranking(
         index,
         graph,
         placed=placed,
@@ -352,6 +351,8 @@ def navigate(
         service = index.services[at]
         matched = [n for n in family.needs if n in service.needs]
         decision = decision_of(service)
+        # A second lead for its need waits its turn, behind the first.
+        behind = next((name for members, name in waiting if members >> at & 1), None)
         path = (
             graph.pathway(
                 source,
@@ -374,10 +375,9 @@ def navigate(
             check=decision.status is Eligibility.check,
             path=path,
             from_service=source,
+            turn=1 if behind else 0,
+            after=behind,
         )
-        if waits >> at & 1:  # a second lead for its need: it waits its turn
-            assert place.lead is not None
-            place = replace(place, turn=1, after=after[place.lead.need])
         steps = list(path.steps) if path else []
         route = choose_route(
             service, consult_first=consult_first, arrived_by=steps[-1].kind if steps else None
@@ -528,10 +528,10 @@ def _ranking(
     as_of: dt.date,
     avoid: frozenset[str],
     first: Callable[[int, list[list[int]]], int],
-) -> tuple[list[list[int]], int, dict[str, str]]:
+) -> tuple[list[list[int]], list[tuple[int, str]]]:
     """The order of ranking.Standing.key as partitions of the services (see walk), part by
-    part; with the leads that wait their turn (a better lead for their need stands above),
-    and the name of that lead by need. `first(members, partitions)` is the first in order."""
+    part; and the leads that wait their turn, with the name of the better lead for their need
+    that stands above them. `first(members, partitions)` is the first in order."""
     source = family.from_service
     leads: list[tuple[Lead, int]] = []
     led = 0
@@ -571,14 +571,13 @@ def _ranking(
     by_need: dict[str, int] = defaultdict(int)
     for lead, mine in leads:
         by_need[lead.need] |= mine & leads_here
-    waits, after = 0, {}
-    for need, members in by_need.items():
+    waiting = []
+    for members in by_need.values():
         if members:
             best = first(members, partitions)
-            waits |= members & ~(1 << best)
-            after[need] = index.services[best].name
-    partitions[TURN] = [~waits, REST]
-    return partitions, waits, after
+            waiting.append((members & ~(1 << best), index.services[best].name))
+    partitions[TURN] = [~_union(members for members, _ in waiting), REST]
+    return partitions, waiting
 
 
 def _union(sets: Iterable[int]) -> int:
