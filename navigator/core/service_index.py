@@ -12,12 +12,12 @@ a long answer it sends, and `ranking.Standing.key` is the order its partitions f
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from navigator.core.models import Level, Map, RouteKind, Service
+from navigator.core.models import Level, Map, Ring, RouteKind, Service
 from navigator.core.ranking import RING_ORDER, Lead, leads_for
 
 # A class that takes every service: the last class of a partition, "all the rest".
@@ -89,24 +89,37 @@ class ServiceIndex:
         services = tuple(m.services[i] for i in order)
         size = len(services)
         numbered = list(enumerate(services))
-        sigs = _grouped(((m.eligibility_signatures[s.id], p) for p, s in numbered), size)
+        sig_groups: dict[tuple[object, ...], list[int]] = defaultdict(list)
+        for p, s in numbered:
+            sig_groups[m.eligibility_signatures[s.id]].append(p)
         sig_number = [0] * size
-        for k, members in enumerate(sigs.values()):
-            for p in positions(members):
+        for k, group in enumerate(sig_groups.values()):
+            for p in group:
                 sig_number[p] = k
+        # A service's lead for a need depends on its ring alone unless a lead names it.
+        named = {sid for lead in m.navigation.leads for sid in lead.services}
+        by_ring: dict[tuple[str, Ring], Lead | None] = {}
+
+        def lead_of(s: Service, code: str) -> Lead | None:
+            if s.id in named:
+                return leads_for(m, s, [code])
+            if (code, s.ring) not in by_ring:
+                by_ring[code, s.ring] = leads_for(m, s, [code])
+            return by_ring[code, s.ring]
+
         leads: dict[str, list[tuple[Lead, int]]] = defaultdict(list)
         by_lead = _grouped(
             (
                 ((code, lead), p)
                 for p, s in numbered
                 for code in set(s.needs)
-                if (lead := leads_for(m, s, [code])) is not None
+                if (lead := lead_of(s, code)) is not None
             ),
             size,
         )
         for (code, lead), members in by_lead.items():
             leads[code].append((lead, members))
-        names = _grouped(((s.name, p) for p, s in numbered), size)
+        names = Counter(s.name for s in services)
         kinds = [{r.kind for r in s.routes} for s in services]
         direct = bits(
             (p for p, k in enumerate(kinds) if k & {RouteKind.referral, RouteKind.consultation}),
@@ -115,6 +128,7 @@ class ServiceIndex:
         self_referral = bits((p for p, k in enumerate(kinds) if RouteKind.self_referral in k), size)
         counts = _grouped(((len(s.needs), p) for p, s in numbered), size)
         rings = _grouped(((RING_ORDER[s.ring], p) for p, s in numbered), size)
+        levels = _grouped(((tuple(s.levels), p) for p, s in numbered), size)
         return cls(
             services=services,
             position={s.id: p for p, s in numbered},
@@ -127,27 +141,15 @@ class ServiceIndex:
                     (((s.valid_from, s.valid_to), p) for p, s in numbered), size
                 ).items()
             ),
-            signatures=tuple((services[_lowest(b)], b) for b in sigs.values()),
+            signatures=tuple((services[g[0]], bits(g, size)) for g in sig_groups.values()),
             signature_of=tuple(sig_number),
-            level_gaps={
-                level: _by_number(
-                    _grouped(
-                        (
-                            (min(abs(lv.rank - level.rank) for lv in s.levels), p)
-                            for p, s in numbered
-                        ),
-                        size,
-                    ),
-                    len(Level),
-                )
-                for level in Level
-            },
+            level_gaps={level: _gaps(levels, level) for level in Level},
             rings=_by_number(rings, len(RING_ORDER)),
             need_counts=tuple(counts[k] for k in sorted(counts)),
             route_ease=(direct, self_referral & ~direct),
             self_referral=self_referral,
             leads={code: tuple(each) for code, each in leads.items()},
-            shared_names=sum(b for b in names.values() if b & (b - 1)),
+            shared_names=bits((p for p, s in numbered if names[s.name] > 1), size),
         )
 
     def active(self, day: dt.date) -> int:
@@ -204,5 +206,9 @@ def _by_number(groups: dict[int, int], count: int) -> tuple[int, ...]:
     return tuple(groups.get(k, 0) for k in range(count))
 
 
-def _lowest(value: int) -> int:
-    return (value & -value).bit_length() - 1
+def _gaps(levels: dict[tuple[Level, ...], int], asked: Level) -> tuple[int, ...]:
+    """Services by how far the nearest level they work at is from the one asked: 0, 1, 2, 3."""
+    out = [0] * len(Level)
+    for works, members in levels.items():
+        out[min(abs(lv.rank - asked.rank) for lv in works)] |= members
+    return tuple(out)
