@@ -268,13 +268,14 @@ def navigate(
     family: Family,
     as_of: dt.date,
     limit: int | None = None,
+    offset: int = 0,
 ) -> NavigateResult:
     """Rank every service that meets one of the family's needs, and explain every decision.
 
     The practitioner's own service is never recommended to them; `limit` caps each list (the
-    totals say how many there were). Services are decided and ordered as sets (bitsets of
-    `Map.service_index`), each eligibility signature decided once; only the entries sent are
-    built, one at a time."""
+    totals say how many there were), after `offset` entries of each (paging). Services are
+    decided and ordered as sets (bitsets of `Map.service_index`), each eligibility signature
+    decided once; only the entries sent are built, one at a time."""
     validate_request(map, family)
     ctx = Context.build(map=map, family=family, location=location, day=as_of)
     index = map.service_index
@@ -347,7 +348,9 @@ def navigate(
     # its field's type, and validating each again would cost as much as building it.
     recommendations: list[Recommendation] = []
     above: tuple[str, Standing] | None = None
-    for i, at in enumerate(islice(in_order(placed, partitions), cap), 1):
+    # From the one above the page, if any: each sentence says why it stands below that one.
+    start = max(offset - 1, 0)
+    for i, at in enumerate(islice(in_order(placed, partitions), start, offset + cap), start + 1):
         service = index.services[at]
         matched = [n for n in family.needs if n in service.needs]
         decision = decision_of(service)
@@ -378,6 +381,9 @@ def navigate(
             turn=1 if behind else 0,
             after=behind,
         )
+        if i <= offset:
+            above = (service.name, place)
+            continue
         steps = list(path.steps) if path else []
         route = choose_route(
             service, consult_first=consult_first, arrived_by=steps[-1].kind if steps else None
@@ -418,7 +424,7 @@ def navigate(
         )
         above = (service.name, place)
     not_eligible = []
-    for at in islice(in_order(refused, [met]), cap):
+    for at in islice(in_order(refused, [met]), offset, offset + cap):
         service = index.services[at]
         decision = decision_of(service)
         not_eligible.append(

@@ -354,6 +354,36 @@ def test_the_seed_answers_as_before(base: Map, postcodes: PostcodeTable) -> None
             assert _answer(navigate(**kw)) == _answer(reference(**kw))
 
 
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_pages_are_slices_of_the_whole_answer(
+    seed: int, base: Map, postcodes: PostcodeTable
+) -> None:
+    """Every service not offered says why when asked: page by page, `offset` reaches them all,
+    each entry as the whole answer has it (its place and why_ranked included)."""
+    rng = random.Random(seed)
+    m = random_map(base, rng, rng.randint(30, 120))
+    graph = ReferralGraph(m)
+    family = random_family(m, rng)
+    kw: dict[str, Any] = {
+        "map": m,
+        "graph": graph,
+        "location": locate(family.postcode, table=postcodes, areas=m.areas),
+        "family": family,
+        "as_of": rng.choice(DAYS),
+    }
+    whole = navigate(**kw, limit=500)
+    size = rng.randint(1, 7)
+    for offset in range(0, max(whole.totals.recommendations, whole.totals.not_eligible) + 1, size):
+        page = navigate(**kw, limit=size, offset=offset)
+        assert page.totals == whole.totals
+        assert page.recommendations == whole.recommendations[offset : offset + size]
+        assert page.not_eligible == whole.not_eligible[offset : offset + size]
+        assert page.lmm == whole.lmm
+
+
 def test_walk_orders_by_each_partition_in_turn() -> None:
     # 0..5: first by odd before even, then by the low two bits, high first.
     odd = 0b101010
