@@ -16,15 +16,7 @@ from dataclasses import dataclass, field
 
 from navigator.core.geography import PostcodeTable, district, in_area
 from navigator.core.models import Area, Map, Rule, RuleKind
-
-
-def bits(positions: Iterable[int], size: int) -> int:
-    """A set of small integers as one Python int: built via bytes, as setting bits one at a
-    time would copy the growing int each time."""
-    buf = bytearray((size + 7) // 8)
-    for p in positions:
-        buf[p >> 3] |= 1 << (p & 7)
-    return int.from_bytes(buf, "little")
+from navigator.core.service_index import bits
 
 
 def bit_list(value: int) -> list[int]:
