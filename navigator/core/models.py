@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -32,6 +32,9 @@ from navigator.core.terms import RouteKind as RouteKind
 from navigator.core.terms import RuleKind as RuleKind
 from navigator.core.terms import Stage as Stage
 from navigator.core.terms import Status as Status
+
+if TYPE_CHECKING:
+    from navigator.core.service_index import ServiceIndex
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
@@ -602,7 +605,7 @@ class Map(Frozen):
     CACHED: ClassVar[tuple[str, ...]] = (
         "services_by_id",
         "eligibility_signatures",
-        "services_by_need",
+        "service_index",
     )
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Map:
@@ -629,12 +632,11 @@ class Map(Frozen):
         }
 
     @cached_property
-    def services_by_need(self) -> dict[str, list[Service]]:
-        index: dict[str, list[Service]] = {}
-        for s in self.services:
-            for code in s.needs:
-                index.setdefault(code, []).append(s)
-        return index
+    def service_index(self) -> ServiceIndex:
+        """The services as bitsets by what decides and ranks them (navigate's fast path)."""
+        from navigator.core.service_index import ServiceIndex
+
+        return ServiceIndex.build(self)
 
     def organisation(self, organisation_id: str | None) -> Organisation | None:
         return next((o for o in self.organisations if o.id == organisation_id), None)

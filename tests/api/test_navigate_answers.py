@@ -62,9 +62,19 @@ def test_a_limit_caps_each_list(seed_client: TestClient) -> None:
     assert cut["recommendations"] == full["recommendations"][:2]
 
 
+def test_an_offset_gives_the_next_page(seed_client: TestClient) -> None:
+    full = post(seed_client, PREGNANT)
+    page = post(seed_client, PREGNANT | {"limit": 2, "offset": 2})
+    assert page["totals"] == full["totals"]
+    assert page["recommendations"] == full["recommendations"][2:4]
+    assert page["not_eligible"] == full["not_eligible"][2:4]
+
+
 @pytest.mark.parametrize(
     ("change", "loc"),
     [
+        ({"offset": -1}, ["body", "offset"]),
+        ({"offset": 10**20}, ["body", "offset"]),
         ({"weeks_pregnant": 3}, ["body", "weeks_pregnant"]),
         ({"weeks_pregnant": 43}, ["body", "weeks_pregnant"]),
         ({"weeks_pregnant": "30"}, ["body", "weeks_pregnant"]),
