@@ -51,8 +51,10 @@ def ordinal(n: int) -> str:
 
 
 def age_end(hi: int) -> str:
-    """Limits are exclusive: 12 means 'until the first birthday'."""
-    if hi <= 0:
+    """Limits are exclusive: 12 means 'until the first birthday', -1 a month before the birth."""
+    if hi < 0:
+        return f"{months(-hi)} before the birth"
+    if hi == 0:
         return "the birth"
     years, rest = divmod(hi, 12)
     return f"the {ordinal(years)} birthday" if rest == 0 else months(hi)
@@ -62,6 +64,19 @@ def describe_window(lo: int | None, hi: int | None) -> str:
     if hi is None:
         return f"from {age_start(lo)}, with no upper age limit"
     return f"{age_start(lo)} to {age_end(hi)}"
+
+
+def within_window(lo: int | None, hi: int | None) -> str:
+    """'within birth to the first birthday'; an open window 'this service works from 6 months,
+    with no upper age limit' (never 'within from')."""
+    window = describe_window(lo, hi)
+    return f"this service works {window}" if hi is None else f"within {window}"
+
+
+def window_span(lo: int | None, hi: int | None) -> str:
+    """'from birth to the first birthday', or 'from birth, with no upper age limit'."""
+    window = describe_window(lo, hi)
+    return window if hi is None else f"from {window}"
 
 
 def period(item: Dated) -> str:
@@ -94,15 +109,19 @@ def rule_text(rule: Rule, m: Map) -> str:
 
 
 def describe_rule(rule: Rule, m: Map, *, dates: bool = True) -> str:
-    """A rule on one line, with its dates and '(inferred)' where it is not confirmed."""
-    text = rule_text(rule, m)
-    if rule.rules:
-        text += " " + "; or ".join(describe_rule(r, m) for r in rule.rules)
+    """A rule on one line, with its dates and '(inferred)' where it is not confirmed. An any_of
+    rule says its own before its parts ('One of (from 1 April 2020): ...'), so they are never
+    read as its last part's."""
+    notes = []
     if dates and (when_in_force := period(rule)):
-        text += f" ({when_in_force[0].lower()}{when_in_force[1:]})"
+        notes.append(f"{when_in_force[0].lower()}{when_in_force[1:]}")
     if rule.status.value in ("inferred", "imported"):
-        text += f" ({rule.status.value})"
-    return text
+        notes.append(rule.status.value)
+    said = "".join(f" ({n})" for n in notes)
+    if rule.kind is RuleKind.any_of:
+        parts = "; or ".join(describe_rule(r, m, dates=dates) for r in rule.rules)
+        return f"One of{said}: {parts}"
+    return rule_text(rule, m) + said
 
 
 def eligibility_in_words(service: Service, m: Map, *, day: dt.date | None = None) -> list[str]:
