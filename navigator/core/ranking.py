@@ -131,7 +131,10 @@ class Standing:
         for v, radix in parts:
             value, top = value * radix + v, top * radix + radix - 1
         rest = value / top
-        return round(0.9 + 0.1 * rest if self.urgent else 0.9 * rest, 6)
+        if self.urgent:
+            return round(0.9 + 0.1 * rest, 6)
+        # Below the urgent route's 0.9 even at the very top, where 0.9 * rest rounds to 0.9.
+        return min(round(0.9 * rest, 6), 0.899999)
 
 
 def take_turns(placed: list[tuple[Standing, str]]) -> list[Standing]:
