@@ -135,14 +135,17 @@ def validate_request(m: Map, family: Family) -> None:
 def choose_route(service: Service, *, consult_first: bool, arrived_by: str | None) -> RouteOut:
     """Consult before refer where the policy says so (or the pathway arrives by consulting);
     refer first otherwise."""
-    order = (
-        [RouteKind.consultation, RouteKind.referral, RouteKind.self_referral]
+    firm = (
+        [RouteKind.consultation, RouteKind.referral]
         if consult_first or arrived_by == "consults"
-        else [RouteKind.referral, RouteKind.consultation, RouteKind.self_referral]
+        else [RouteKind.referral, RouteKind.consultation]
     )
-    if arrived_by == "self_referral":
-        # The pathway has the family going themselves: say how.
-        order = [RouteKind.self_referral, *order[:2]]
+    # Where the pathway has the family going themselves, say how first.
+    order = (
+        [RouteKind.self_referral, *firm]
+        if arrived_by == "self_referral"
+        else [*firm, RouteKind.self_referral]
+    )
     by_kind: dict[RouteKind, Route] = {}
     for r in service.routes:
         by_kind.setdefault(r.kind, r)
@@ -160,7 +163,7 @@ def lmm_block(
     family: Family,
     lmm: Service,
     decision: Decision,
-    others: Sequence[Recommendation | AltCandidate],
+    others: Sequence[AltCandidate],
     *,
     elsewhere: str | None = None,
     inferred: list[str] | None = None,
@@ -176,14 +179,9 @@ def lmm_block(
             course=course.name, description=course.description.rstrip(".")
         )
     if decision.status is Eligibility.not_eligible:
-        # What else fits: services meeting the needs LMM would have met, best first.
-        alternatives = [
-            r.service_id
-            for r in others
-            if r.service_id != cat.service_id
-            and (not isinstance(r, Recommendation) or r.eligibility is Eligibility.eligible)
-            and set(r.matched_needs) & set(lmm.needs)
-        ][:3]
+        # What else fits: services meeting the needs LMM would have met, best first (LMM is not
+        # among `others`: they are services the family can use, and it cannot).
+        alternatives = [r.service_id for r in others if set(r.matched_needs) & set(lmm.needs)][:3]
         names = ", ".join(r.name for r in others if r.service_id in alternatives)
         summary = cat.not_eligible_text.format(reasons="; ".join(decision.reasons))
         summary += f". Consider instead: {names}." if names else "."
@@ -285,7 +283,8 @@ def navigate(
     edges = graph.edges_on(as_of)
 
     def decision_of(service: Service) -> Decision:
-        return decide(service, ctx, signatures[service.id])
+        # The signature only shares work: without it the answer is the same (so no mutants).
+        return decide(service, ctx, signatures[service.id])  # pragma: no mutate
 
     # A route never goes through a service the family cannot use. Which those are depends only
     # on what the rules look at, so families alike share one answer.
@@ -376,7 +375,7 @@ def navigate(
                     level=family.level,
                     path=p.path,
                     route_kind=str(route.kind),
-                    need_words=", ".join(needs.get(n, n).lower() for n in p.matched),
+                    need_words=", ".join(needs[n].lower() for n in p.matched),
                     above=above,
                 ),
                 inferred=[
