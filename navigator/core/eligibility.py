@@ -118,7 +118,7 @@ def _decide_pregnancy(lo: int | None, hi: int | None, weeks: int | None) -> Deci
 
 
 def _decide_area(rule: Rule, ctx: Context) -> Decision:
-    area = ctx.areas.get(rule.area or "")
+    area = ctx.areas.get(rule.area or "")  # pragma: no mutate (an area rule names its area)
     name = area.name if area else rule.area
     loc = ctx.location
     if not loc.known:
@@ -133,7 +133,7 @@ def _decide_area(rule: Rule, ctx: Context) -> Decision:
 
 
 def _decide_gp(rule: Rule, ctx: Context) -> Decision:
-    gp = ctx.gp_lists.get(rule.gp_list or "")
+    gp = ctx.gp_lists.get(rule.gp_list or "")  # pragma: no mutate (it always names its list)
     if gp is None:
         return _check(f"Ask which GP practice the family is registered with ({rule.gp_list})")
     practice = ctx.family.gp_practice
