@@ -26,6 +26,11 @@ LONG_ROUTE = 3
 REMEMBER = 256
 
 
+def _hop(u: str, v: str, attrs: dict[str, Any]) -> float:
+    """A practical route's weight of an edge: a hop, then its own cost."""
+    return HOP + float(attrs["cost"])
+
+
 @dataclass(frozen=True)
 class Step:
     source: str
@@ -143,11 +148,9 @@ class ReferralGraph:
                     attrs = g[e.source][e.target]
                     attrs["kinds"] = attrs["kinds"] | {e.kind}
                     attrs["cost"] = min(attrs["cost"], EDGE_COST[e.kind])
-                    attrs["hop"] = HOP + attrs["cost"]
                 else:
-                    cost = EDGE_COST[e.kind]
                     g.add_edge(
-                        e.source, e.target, kinds=frozenset({e.kind}), cost=cost, hop=HOP + cost
+                        e.source, e.target, kinds=frozenset({e.kind}), cost=EDGE_COST[e.kind]
                     )
         return g
 
@@ -172,7 +175,7 @@ class ReferralGraph:
             return {}
         view = nx.restricted_view(g, [n for n in avoid if n != source], [])
         paths: dict[str, list[str]] = dict(
-            nx.single_source_dijkstra_path(view, source, weight="hop")
+            nx.single_source_dijkstra_path(view, source, weight=_hop)
         )
         return paths
 

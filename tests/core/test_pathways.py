@@ -90,6 +90,17 @@ def route(
             ],
             [(A, B, "refers"), (B, T, "signposts")],
         ),
+        # The cheapest, not the shortest: three referrals (3.0) before two signposts (3.2).
+        (
+            [
+                edge(A, B, "signposts"),
+                edge(B, T, "signposts"),
+                edge(A, C, "refers"),
+                edge(C, D, "refers"),
+                edge(D, T, "refers"),
+            ],
+            [(A, C, "refers"), (C, D, "refers"), (D, T, "refers")],
+        ),
         ([edge(T, A, "refers")], None),
         ([], None),
     ],
