@@ -341,7 +341,10 @@ def navigate(
         placed.append(_Placed(place, service, decision, matched, path))
     placed.sort(key=lambda p: (p.standing.key(), p.service.name))
     turns = take_turns([(p.standing, p.service.name) for p in placed])
-    placed = [p._replace(standing=t) for p, t in zip(placed, turns, strict=True)]
+    placed = [
+        p._replace(standing=t)
+        for p, t in zip(placed, turns, strict=True)  # pragma: no mutate (always as long)
+    ]
     placed.sort(key=lambda p: (p.standing.key(), p.service.name))
     cap = DEFAULT_LIMIT if limit is None else limit
 
@@ -379,7 +382,13 @@ def navigate(
                     above=above,
                 ),
                 inferred=[
-                    *service_facts(service, map, day=as_of, matched=p.matched, labels=needs),
+                    *service_facts(
+                        service,
+                        map,
+                        day=as_of,
+                        matched=p.matched,
+                        labels=needs,  # pragma: no mutate (labels only spare building them again)
+                    ),
                     *route_fact(_route_of(service, str(route.kind))),
                     *pathway_facts(steps, map, edges=edges),
                 ],
@@ -432,6 +441,12 @@ def navigate(
             lmm_decision,
             usable,
             elsewhere=pointer(map, location) if outside(map, location) else None,
-            inferred=service_facts(lmm, map, day=as_of, matched=[], labels=needs),
+            inferred=service_facts(
+                lmm,
+                map,
+                day=as_of,
+                matched=[],
+                labels=needs,  # pragma: no mutate (as above)
+            ),
         ),
     )

@@ -5,6 +5,7 @@ it stands where it does."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -49,7 +50,7 @@ MAP = with_map(
     service("mid", needs=[HOUSING], routes=[REFER]),
     service("mid-two", needs=[HOUSING], routes=[REFER]),
     edges=[
-        edge("hv", "direct", "consults", note="Ask for the duty worker.", status="inferred"),
+        edge("hv", "direct", "consults", note="Ask for Team X.", status="inferred"),
         edge("hv", "direct", "refers"),
         edge("hv", "mid", "refers"),
         edge("mid", "via", "refers", note="Mid forwards the form"),
@@ -70,7 +71,7 @@ def test_each_recommendation_says_how_to_get_there() -> None:
             "direct",
             "consultation",
             ["hv", "direct"],
-            ["You consult Direct: Ask for the duty worker"],
+            ["You consult Direct: Ask for Team X"],
             None,
         ),
         (
@@ -153,7 +154,7 @@ def test_a_whole_recommendation() -> None:
             "That Health visiting consults Direct",
         ],
         "contacts": [{"kind": "phone", "value": "01274 111111", "label": "Call", "hours": None}],
-        "pathway_explained": ["You consult Direct: Ask for the duty worker"],
+        "pathway_explained": ["You consult Direct: Ask for Team X"],
         "pathway_note": None,
     }
 
@@ -310,3 +311,49 @@ def test_crisis_and_safeguarding_notices_name_the_first_service_the_family_can_u
         {"code": "crisis", "text": "Call Crisis line."},
         {"code": "safeguarding", "text": "Tell the service."},
     ]
+
+
+@pytest.mark.parametrize(
+    ("where", "day", "expected"),
+    [
+        (
+            IN_BSB,
+            DAY,
+            {
+                "eligibility": "eligible",
+                "reasons": [
+                    "Child is 7 months: within pregnancy to the second birthday",
+                    "Lives in the Bradford district (Bowling and Barkerend ward)",
+                ],
+                "checks": [],
+                "inferred": ["The rule “Lives in the Bradford district” (from 1 April 2023)"],
+            },
+        ),
+        (
+            IN_KEIGHLEY,
+            dt.date(2021, 6, 1),
+            {
+                "eligibility": "check",
+                "reasons": [
+                    "Child is 7 months: within pregnancy to the second birthday",
+                    "Lives in Keighley Central ward (Bradford), outside the Better Start "
+                    "Bradford area",
+                    "The family's GP practice was not given",
+                ],
+                "checks": ["Check whether the family is registered with a RIC GP practice"],
+                "inferred": [],
+            },
+        ),
+    ],
+)
+def test_lmms_own_answer(where: Location, day: dt.date, expected: dict[str, Any]) -> None:
+    lmm = answer(MAP, FROM_HV, where=where, day=day).lmm.model_dump(mode="json")
+    assert {k: lmm[k] for k in expected} == expected
+    assert lmm["offer"]["strand"] == "consultation"
+
+
+def test_two_services_of_one_name_both_closed_are_both_listed() -> None:
+    gone = {"valid_to": "2020-01-01", "name": "Same"}
+    m = with_map(service("same-a", **gone), service("same-b", **gone))
+    res = answer(m, born(7, needs=[HOUSING]))
+    assert sorted(n.service_id for n in res.not_eligible) == ["same-a", "same-b"]

@@ -105,6 +105,8 @@ def lmm_offer() -> LmmOffer:
     ]
     data["contact"] = "Triage line 01274 555555"
     data["training_priority_services"] = ["hv"]
+    # A description ending in X: only its full stop is taken off.
+    data["training"][0]["description"] = "A full day on part X."
     return LmmOffer.model_validate(data)
 
 
@@ -194,7 +196,7 @@ def test_lmm_offer_by_level_and_needs(
 @pytest.mark.parametrize(
     ("from_service", "training"),
     [
-        ("hv", "Ask about Infant Mental Health Awareness (A full day)."),
+        ("hv", "Ask about Infant Mental Health Awareness (A full day on part X)."),
         ("svc", None),
         (None, None),
     ],
