@@ -101,7 +101,8 @@ def _decide_pregnancy(lo: int | None, hi: int | None, weeks: int | None) -> Deci
     ends = pregnancy_week(hi) if hi is not None and hi < 0 else None  # exclusive
     if weeks is None:
         if starts is None and ends is None:
-            return _ok(f"Pregnant: {within_window(lo, hi)}")
+            # lo is None or -9 here, both 'pregnancy': a mutant passing None is equivalent.
+            return _ok(f"Pregnant: {within_window(lo, hi)}")  # pragma: no mutate
         part = f"starts at {starts} weeks" if starts is not None else f"ends at {ends} weeks"
         return _check(
             f"Ask how many weeks pregnant she is: this service {part} ({describe_window(lo, hi)})",
