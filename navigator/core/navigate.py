@@ -154,7 +154,7 @@ def choose_route(service: Service, *, consult_first: bool, arrived_by: str | Non
             r = by_kind[kind]
             return RouteOut.model_construct(kind=r.kind, how=r.how, contact=r.contact)
     return RouteOut.model_construct(
-        kind="none", how="No referral route is recorded: contact the service first", contact=None
+        kind="none", how="No referral route is recorded: contact the service first"
     )
 
 
@@ -227,11 +227,11 @@ def explain_steps(
     """Each step of a pathway in a sentence, with the referral network's note on it; `edges`
     are those in force, by (source, target, kind)."""
     out = []
+    services = m.services_by_id  # a pathway's services are all on the map
     for step in steps:
-        a, b = m.service(step.source), m.service(step.target)
         mine, theirs = STEP_VERBS[step.kind]
         words = (mine if step.source == source else theirs).format(
-            s=a.name if a else step.source, t=b.name if b else step.target
+            s=services[step.source].name, t=services[step.target].name
         )
         edge = edges.get((step.source, step.target, step.kind))
         note = edge.note if edge else None

@@ -252,7 +252,7 @@ def test_when_lmm_cannot_help_it_names_up_to_three_that_can_best_first() -> None
             IN_LEEDS,
             "LMM cannot help: Child is 30 months: this service works until the second birthday; "
             "Lives in Little London and Woodhouse ward (Leeds), outside the Bradford district. "
-            "Look at Leeds's own services.",
+            "Ask at Leeds's Hub X.",
         ),
     ],
 )
@@ -262,7 +262,7 @@ def test_when_nothing_else_fits_lmm_says_so_and_where_to_look(
     nav = Navigation(district_area="bradford-district").model_copy(
         update={
             "notices": Navigation().notices.model_copy(
-                update={"outside_no_pointer": "Look at {authority}'s own services."}
+                update={"outside_no_pointer": "Ask at {authority}'s Hub X."}
             )
         }
     )
