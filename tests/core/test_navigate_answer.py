@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from navigator.core.errors import UnknownNeed, UnknownService
 from navigator.core.family import Family
 from navigator.core.geography import Location
 from navigator.core.graph import ReferralGraph
@@ -50,7 +51,14 @@ MAP = with_map(
     service("mid", needs=[HOUSING], routes=[REFER]),
     service("mid-two", needs=[HOUSING], routes=[REFER]),
     edges=[
-        edge("hv", "direct", "consults", note="Ask for Team X.", status="inferred"),
+        edge(
+            "hv",
+            "direct",
+            "consults",
+            note="Ask for Team X.",
+            status="inferred",
+            valid_from="2020-01-01",
+        ),
         edge("hv", "direct", "refers"),
         edge("hv", "mid", "refers"),
         edge("mid", "via", "refers", note="Mid forwards the form"),
@@ -357,3 +365,28 @@ def test_two_services_of_one_name_both_closed_are_both_listed() -> None:
     m = with_map(service("same-a", **gone), service("same-b", **gone))
     res = answer(m, born(7, needs=[HOUSING]))
     assert sorted(n.service_id for n in res.not_eligible) == ["same-a", "same-b"]
+
+
+@pytest.mark.parametrize(
+    ("family", "error", "message", "loc"),
+    [
+        (
+            born(7, needs=[PIR, "flying"]),
+            UnknownNeed,
+            "unknown need 'flying': it is not in the needs list",
+            ("needs", 1),
+        ),
+        (
+            born(7, needs=[PIR], from_service="nowhere-known"),
+            UnknownService,
+            "'nowhere-known' is not a known service id",
+            ("from_service",),
+        ),
+    ],
+)
+def test_a_need_or_service_the_map_does_not_know_is_refused_by_name(
+    family: Family, error: type[Exception], message: str, loc: tuple[object, ...]
+) -> None:
+    with pytest.raises(error) as caught:
+        answer(MAP, family)
+    assert (str(caught.value), getattr(caught.value, "loc", None)) == (message, loc)
