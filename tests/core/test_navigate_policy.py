@@ -333,3 +333,14 @@ def test_a_limit_caps_each_list_and_the_totals_count_all(limit: int | None, show
 def test_alike_services_are_listed_by_name() -> None:
     m = with_map(service("zulu"), service("alpha"), service("mike"))
     assert [r.service_id for r in answer(m, born(7)).recommendations] == ["alpha", "mike", "zulu"]
+
+
+def test_without_a_limit_each_list_holds_fifty() -> None:
+    gone = {"valid_to": "2020-01-01"}
+    m = with_map(
+        *[service(f"open-{i:02}") for i in range(51)],
+        *[service(f"gone-{i:02}", **gone) for i in range(51)],
+    )
+    res = answer(m, born(7))
+    assert (len(res.recommendations), len(res.not_eligible)) == (50, 50)
+    assert res.totals.model_dump() == {"recommendations": 51, "not_eligible": 51}
