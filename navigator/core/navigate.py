@@ -445,7 +445,7 @@ def navigate(
                 lmm,
                 map,
                 day=as_of,
-                matched=[],
+                matched=[],  # pragma: no mutate (no needs named: None would say the same)
                 labels=needs,  # pragma: no mutate (as above)
             ),
         ),

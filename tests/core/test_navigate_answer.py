@@ -390,3 +390,13 @@ def test_a_need_or_service_the_map_does_not_know_is_refused_by_name(
     with pytest.raises(error) as caught:
         answer(MAP, family)
     assert (str(caught.value), getattr(caught.value, "loc", None)) == (message, loc)
+
+
+def test_why_names_every_need_a_service_meets() -> None:
+    recs = answer(MAP, born(7, needs=[PIR, PMH])).recommendations
+    hv = next(r for r in recs if r.service_id == "hv")
+    assert hv.why_ranked == (
+        "Fifth: it helps with parent–infant relationship, perinatal mental health at Universal "
+        "Plus, the level you asked; the family can contact them themselves (below Far because "
+        "Far is easier to reach)."
+    )
