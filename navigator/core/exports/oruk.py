@@ -26,7 +26,7 @@ from navigator.core.contacts import contacts_of
 from navigator.core.errors import UnsupportedParameter
 from navigator.core.exports import area_ids, organisation_of, phone_numbers, split_address
 from navigator.core.geography import Location
-from navigator.core.models import Map, Organisation, Service
+from navigator.core.models import ContactKind, Map, Organisation, Service
 from navigator.core.search import ServiceQuery, find_services
 from navigator.core.wording import eligibility_in_words
 
@@ -43,7 +43,7 @@ FACTS_TAXONOMY = "bradford-early-years-navigator-facts"
 ODS_SCHEME = "GB-NHS"
 CHARITY_SCHEME = "GB-CHC"
 COMPANY_SCHEME = "GB-COH"
-CONTACT_WORDS = {
+CONTACT_WORDS: dict[ContactKind, str] = {
     "phone": "Phone",
     "email": "Email",
     "website": "Web page",
