@@ -68,6 +68,7 @@ class Recommendation(BaseModel):
     why_ranked: str = ""
     inferred: list[str] = []
     contacts: list[Contact] = []
+    no_public_contact: str | None = None
     pathway_explained: list[str] = []
     pathway_note: str | None = None
 
@@ -423,6 +424,7 @@ def navigate(
                     *pathway_facts(steps, map, edges=edges),
                 ],
                 contacts=contacts_of(service),
+                no_public_contact=service.no_public_contact,
                 pathway_explained=explain_steps(steps, map, edges=edges, source=source),
                 pathway_note=pathway_note(path, service, source=source),
             )
