@@ -7,7 +7,7 @@ UV := $(VENV)/bin/uv
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install install-test test lint fmt bench clean
+.PHONY: run install install-test install-mutation test lint fmt bench mutation clean
 
 $(UV):
 	python3 -m venv $(VENV)
@@ -24,6 +24,12 @@ $(VENV)/.installed-test: pyproject.toml | $(UV)
 install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
+
+$(VENV)/.installed-mutation: pyproject.toml | $(UV)
+	$(UV) pip install --quiet -p $(PY) -e ".[test,mutation]"
+	touch $(VENV)/.installed $(VENV)/.installed-test $@
+
+install-mutation: $(VENV)/.installed-mutation
 
 run: install
 	$(VENV)/bin/navigator serve --host $(HOST) --port $(PORT)
@@ -45,8 +51,17 @@ fmt: install-test
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Mutation testing of the core's decision modules against tests/core (README: "Mutation testing");
+# not part of `test`: it takes minutes. MUTANTS="navigator.core.graph*" runs one module's mutants;
+# MUTATION_CHILDREN caps the parallel workers (default: one a core).
+MUTANTS ?=
+MUTATION_CHILDREN ?=
+mutation: install-mutation
+	$(VENV)/bin/mutmut run $(if $(MUTATION_CHILDREN),--max-children $(MUTATION_CHILDREN)) $(MUTANTS)
+	$(PY) tools/mutation_score.py --min 90 eligibility navigate graph
+
 bench: install-test
 	for f in bench/*.py; do $(PY) $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) data mutants .pytest_cache .mypy_cache .ruff_cache

@@ -20,6 +20,8 @@ from navigator.core.wording import (
     months,
     pregnancy_week,
     when,
+    window_span,
+    within_window,
 )
 
 
@@ -49,6 +51,13 @@ class Context:
         loc = self.location
         return f"{loc.ward} ward" if loc.ward else (loc.local_authority or loc.postcode)
 
+    def where_in_full(self) -> str:
+        """The ward with its authority ('Keighley Central ward (Bradford)'); each name once."""
+        loc = self.location
+        if loc.ward and loc.local_authority:
+            return f"{loc.ward} ward ({loc.local_authority})"
+        return self.where()
+
 
 def _ok(reason: str) -> Decision:
     return Decision(Eligibility.eligible, (reason,))
@@ -66,26 +75,25 @@ def decide_age(lo: int | None, hi: int | None, ctx: Context) -> Decision | None:
     """The child's age (or pregnancy) against a window; None when the window has no limits."""
     if lo is None and hi is None:
         return None
-    key = ("age", lo, hi)
+    key = ("age", lo, hi)  # pragma: no mutate (a memo key: any tag apart from the others)
     if key not in ctx.memo:
         ctx.memo[key] = _decide_age(lo, hi, ctx)
     return ctx.memo[key]
 
 
 def _decide_age(lo: int | None, hi: int | None, ctx: Context) -> Decision:
-    window = describe_window(lo, hi)
     if ctx.family.stage is Stage.antenatal:
-        return _decide_pregnancy(lo, hi, window, ctx.family.weeks_pregnant)
+        return _decide_pregnancy(lo, hi, ctx.family.weeks_pregnant)
     age = ctx.family.child_age_months
     assert age is not None  # Family guarantees an age once the baby is born
     if lo is not None and age < lo:
         return _no(f"Child is {months(age)}: this service starts at {age_start(lo)}")
     if hi is not None and age >= hi:
         return _no(f"Child is {months(age)}: this service works until {age_end(hi)}")
-    return _ok(f"Child is {months(age)}: within {window}")
+    return _ok(f"Child is {months(age)}: {within_window(lo, hi)}")
 
 
-def _decide_pregnancy(lo: int | None, hi: int | None, window: str, weeks: int | None) -> Decision:
+def _decide_pregnancy(lo: int | None, hi: int | None, weeks: int | None) -> Decision:
     """A window against a pregnancy: decided when the weeks are given, else asked about."""
     if lo is not None and lo >= 0:
         return _no(f"Pregnant: this service starts from {age_start(lo)}, after the birth")
@@ -93,11 +101,12 @@ def _decide_pregnancy(lo: int | None, hi: int | None, window: str, weeks: int | 
     ends = pregnancy_week(hi) if hi is not None and hi < 0 else None  # exclusive
     if weeks is None:
         if starts is None and ends is None:
-            return _ok(f"Pregnant: within {window}")
+            # lo is None or -9 here, both 'pregnancy': a mutant passing None is equivalent.
+            return _ok(f"Pregnant: {within_window(lo, hi)}")  # pragma: no mutate
         part = f"starts at {starts} weeks" if starts is not None else f"ends at {ends} weeks"
         return _check(
-            f"Ask how many weeks pregnant she is: this service {part} ({window})",
-            f"Pregnant: this service works from {window}",
+            f"Ask how many weeks pregnant she is: this service {part} ({describe_window(lo, hi)})",
+            f"Pregnant: this service works {window_span(lo, hi)}",
         )
     if starts is not None and weeks < starts:
         return _no(
@@ -105,12 +114,12 @@ def _decide_pregnancy(lo: int | None, hi: int | None, window: str, weeks: int | 
         )
     if ends is not None and weeks >= ends:
         return _no(f"Pregnant, {weeks} weeks: this service works until {ends} weeks")
-    since = f", from {starts} weeks" if starts is not None else ""
-    return _ok(f"Pregnant, {weeks} weeks: within {window}{since}")
+    since = f"; it starts at {starts} weeks" if starts is not None else ""
+    return _ok(f"Pregnant, {weeks} weeks: {within_window(lo, hi)}{since}")
 
 
 def _decide_area(rule: Rule, ctx: Context) -> Decision:
-    area = ctx.areas.get(rule.area or "")
+    area = ctx.areas.get(rule.area or "")  # pragma: no mutate (an area rule names its area)
     name = area.name if area else rule.area
     loc = ctx.location
     if not loc.known:
@@ -121,11 +130,11 @@ def _decide_area(rule: Rule, ctx: Context) -> Decision:
         )
     if rule.area in loc.areas:
         return _ok(f"Lives in the {name} ({ctx.where()})")
-    return _no(f"Lives in {ctx.where()} ({loc.local_authority}), outside the {name}")
+    return _no(f"Lives in {ctx.where_in_full()}, outside the {name}")
 
 
 def _decide_gp(rule: Rule, ctx: Context) -> Decision:
-    gp = ctx.gp_lists.get(rule.gp_list or "")
+    gp = ctx.gp_lists.get(rule.gp_list or "")  # pragma: no mutate (it always names its list)
     if gp is None:
         return _check(f"Ask which GP practice the family is registered with ({rule.gp_list})")
     practice = ctx.family.gp_practice
@@ -143,7 +152,11 @@ def _decide_gp(rule: Rule, ctx: Context) -> Decision:
 
 
 def _decide_any(rule: Rule, ctx: Context) -> Decision:
-    parts = [decide_rule(r, ctx) for r in rule.rules]
+    """One part must hold; only the parts in force on the day count. A rule none of whose parts
+    is in force asks nothing of the family (a judgement call: it is the editor's to mend)."""
+    parts = [decide_rule(r, ctx) for r in rule.rules if r.active_on(ctx.day)]
+    if not parts:
+        return _ok("No part of this rule is in force on the day asked")
     passed = [p for p in parts if p.status is Eligibility.eligible]
     if passed:
         return passed[0]
@@ -169,16 +182,15 @@ def decide_rule(rule: Rule, ctx: Context) -> Decision:
 
 def _decide_leaf(rule: Rule, ctx: Context) -> Decision:
     match rule.kind:
-        case RuleKind.age:
-            return decide_age(rule.min_months, rule.max_months, ctx) or _ok("No age limit")
+        case RuleKind.age:  # an age rule always has a limit (Rule checks)
+            return _decide_age(rule.min_months, rule.max_months, ctx)
         case RuleKind.area:
             return _decide_area(rule, ctx)
         case RuleKind.gp_list:
             return _decide_gp(rule, ctx)
-        case RuleKind.criterion:
-            return _check(f"Ask whether {lower_first(rule.text or '')}")
-        case RuleKind.any_of:
-            return _decide_any(rule, ctx)
+        case _:  # a criterion: any_of rules never come here (decide_rule takes them)
+            text = rule.text or ""  # pragma: no mutate (a criterion always has its text)
+            return _check(f"Ask whether {lower_first(text)}")
 
 
 def _dates(service: Service, day: dt.date) -> Decision | None:
@@ -192,8 +204,6 @@ def _dates(service: Service, day: dt.date) -> Decision | None:
 
 def combine(parts: list[Decision]) -> Decision:
     """All must hold: any `not_eligible` wins, then any `check`; reasons say which."""
-    if len(parts) == 1:
-        return parts[0]
     statuses = {p.status for p in parts}
     if Eligibility.not_eligible in statuses:
         failed = [p for p in parts if p.status is Eligibility.not_eligible]
@@ -224,7 +234,7 @@ def decide_rules(
     for every service of its `signature`, so navigate decides each signature once."""
     if signature is None:
         return _decide_rules(service, ctx)
-    key = ("service", signature)
+    key = ("service", signature)  # pragma: no mutate (a memo key, as in decide_age)
     if key not in ctx.memo:
         ctx.memo[key] = _decide_rules(service, ctx)
     return ctx.memo[key]

@@ -22,6 +22,13 @@ EDGE_COST = {EdgeKind.consults: 1.0, EdgeKind.refers: 1.0, EdgeKind.signposts: 1
 HOP = 10.0
 # From this many steps a route is a smell: shown only when no shorter one exists, and said so.
 LONG_ROUTE = 3
+# How many values `remember` keeps by default.
+REMEMBER = 256
+
+
+def _hop(u: str, v: str, attrs: dict[str, Any]) -> float:
+    """A practical route's weight of an edge: a hop, then its own cost."""
+    return HOP + float(attrs["cost"])
 
 
 @dataclass(frozen=True)
@@ -57,10 +64,10 @@ class ReferralGraph:
         self._tables: dict[str, OrderedDict[Hashable, Any]] = {}
         self._lock = threading.Lock()  # the pages answer from a thread pool
 
-    def remember(self, key: Hashable, build: Callable[[], T], *, size: int = 256) -> T:
+    def remember(self, key: Hashable, build: Callable[[], T], *, size: int = REMEMBER) -> T:
         """A value derived from this map version, built once per `key` (least recently used
         ones forgotten): such as which services a kind of family cannot use on a day."""
-        return self._cached("remembered", key, build, size)
+        return self._cached("remembered", key, build, size)  # pragma: no mutate (a name)
 
     def _cached(self, table: str, key: Hashable, build: Callable[[], T], size: int) -> T:
         with self._lock:
@@ -72,33 +79,53 @@ class ReferralGraph:
         with self._lock:
             values[key] = value
             if len(values) > size:
-                values.popitem(last=False)
+                values.popitem(last=False)  # pragma: no mutate (last=None is False too)
         return value
 
+    # Below, a table's name and size are marked `no mutate`: another name (apart from the
+    # others) or size gives the same answers, only cached differently.
+
     def edges_on(self, day: dt.date) -> dict[tuple[str, str, str], Edge]:
-        return self._cached("edges_on", day, lambda: self._edges_on(day), 32)
+        return self._cached(
+            "edges_on",  # pragma: no mutate
+            day,
+            lambda: self._edges_on(day),
+            32,  # pragma: no mutate
+        )
 
     def day_graph(self, day: dt.date) -> Any:
-        return self._cached("day_graph", day, lambda: self._day_graph(day), 32)
+        return self._cached(
+            "day_graph",  # pragma: no mutate
+            day,
+            lambda: self._day_graph(day),
+            32,  # pragma: no mutate
+        )
 
     def paths_from(self, source: str, day: dt.date) -> dict[str, list[str]]:
-        return self._cached("paths_from", (source, day), lambda: self._paths_from(source, day), 512)
+        return self._cached(
+            "paths_from",  # pragma: no mutate
+            (source, day),
+            lambda: self._paths_from(source, day),
+            512,  # pragma: no mutate
+        )
 
     def practical_paths(
         self, source: str, day: dt.date, avoid: frozenset[str]
     ) -> dict[str, list[str]]:
         return self._cached(
-            "practical_paths",
+            "practical_paths",  # pragma: no mutate
             (source, day, avoid),
             lambda: self._practical_paths(source, day, avoid),
-            256,
+            256,  # pragma: no mutate
         )
 
     def steps(self, path: tuple[str, ...], day: dt.date, consult_first: bool) -> tuple[Step, ...]:
         return self._cached(
-            "steps", (path, day, consult_first), lambda: self._steps(path, day, consult_first),
-            65536,
-        )  # fmt: skip
+            "steps",  # pragma: no mutate
+            (path, day, consult_first),
+            lambda: self._steps(path, day, consult_first),
+            65536,  # pragma: no mutate
+        )
 
     def _edges_on(self, day: dt.date) -> dict[tuple[str, str, str], Edge]:
         """The edges in force on `day`, by (source, target, kind)."""
@@ -121,11 +148,9 @@ class ReferralGraph:
                     attrs = g[e.source][e.target]
                     attrs["kinds"] = attrs["kinds"] | {e.kind}
                     attrs["cost"] = min(attrs["cost"], EDGE_COST[e.kind])
-                    attrs["hop"] = HOP + attrs["cost"]
                 else:
-                    cost = EDGE_COST[e.kind]
                     g.add_edge(
-                        e.source, e.target, kinds=frozenset({e.kind}), cost=cost, hop=HOP + cost
+                        e.source, e.target, kinds=frozenset({e.kind}), cost=EDGE_COST[e.kind]
                     )
         return g
 
@@ -150,7 +175,7 @@ class ReferralGraph:
             return {}
         view = nx.restricted_view(g, [n for n in avoid if n != source], [])
         paths: dict[str, list[str]] = dict(
-            nx.single_source_dijkstra_path(view, source, weight="hop")
+            nx.single_source_dijkstra_path(view, source, weight=_hop)
         )
         return paths
 

@@ -68,6 +68,7 @@ class Recommendation(BaseModel):
     why_ranked: str = ""
     inferred: list[str] = []
     contacts: list[Contact] = []
+    no_public_contact: str | None = None
     pathway_explained: list[str] = []
     pathway_note: str | None = None
 
@@ -137,14 +138,17 @@ def validate_request(m: Map, family: Family) -> None:
 def choose_route(service: Service, *, consult_first: bool, arrived_by: str | None) -> RouteOut:
     """Consult before refer where the policy says so (or the pathway arrives by consulting);
     refer first otherwise."""
-    order = (
-        [RouteKind.consultation, RouteKind.referral, RouteKind.self_referral]
+    firm = (
+        [RouteKind.consultation, RouteKind.referral]
         if consult_first or arrived_by == "consults"
-        else [RouteKind.referral, RouteKind.consultation, RouteKind.self_referral]
+        else [RouteKind.referral, RouteKind.consultation]
     )
-    if arrived_by == "self_referral":
-        # The pathway has the family going themselves: say how.
-        order = [RouteKind.self_referral, *order[:2]]
+    # Where the pathway has the family going themselves, say how first.
+    order = (
+        [RouteKind.self_referral, *firm]
+        if arrived_by == "self_referral"
+        else [*firm, RouteKind.self_referral]
+    )
     by_kind: dict[RouteKind, Route] = {}
     for r in service.routes:
         by_kind.setdefault(r.kind, r)
@@ -153,7 +157,7 @@ def choose_route(service: Service, *, consult_first: bool, arrived_by: str | Non
             r = by_kind[kind]
             return RouteOut.model_construct(kind=r.kind, how=r.how, contact=r.contact)
     return RouteOut.model_construct(
-        kind="none", how="No referral route is recorded: contact the service first", contact=None
+        kind="none", how="No referral route is recorded: contact the service first"
     )
 
 
@@ -162,7 +166,7 @@ def lmm_block(
     family: Family,
     lmm: Service,
     decision: Decision,
-    others: Sequence[Recommendation | AltCandidate],
+    others: Sequence[AltCandidate],
     *,
     elsewhere: str | None = None,
     inferred: list[str] | None = None,
@@ -178,14 +182,9 @@ def lmm_block(
             course=course.name, description=course.description.rstrip(".")
         )
     if decision.status is Eligibility.not_eligible:
-        # What else fits: services meeting the needs LMM would have met, best first.
-        alternatives = [
-            r.service_id
-            for r in others
-            if r.service_id != cat.service_id
-            and (not isinstance(r, Recommendation) or r.eligibility is Eligibility.eligible)
-            and set(r.matched_needs) & set(lmm.needs)
-        ][:3]
+        # What else fits: services meeting the needs LMM would have met, best first (LMM is not
+        # among `others`: they are services the family can use, and it cannot).
+        alternatives = [r.service_id for r in others if set(r.matched_needs) & set(lmm.needs)][:3]
         names = ", ".join(r.name for r in others if r.service_id in alternatives)
         summary = cat.not_eligible_text.format(reasons="; ".join(decision.reasons))
         summary += f". Consider instead: {names}." if names else "."
@@ -231,11 +230,11 @@ def explain_steps(
     """Each step of a pathway in a sentence, with the referral network's note on it; `edges`
     are those in force, by (source, target, kind)."""
     out = []
+    services = m.services_by_id  # a pathway's services are all on the map
     for step in steps:
-        a, b = m.service(step.source), m.service(step.target)
         mine, theirs = STEP_VERBS[step.kind]
         words = (mine if step.source == source else theirs).format(
-            s=a.name if a else step.source, t=b.name if b else step.target
+            s=services[step.source].name, t=services[step.target].name
         )
         edge = edges.get((step.source, step.target, step.kind))
         note = edge.note if edge else None
@@ -286,7 +285,8 @@ def navigate(
     edges = graph.edges_on(as_of)
 
     def decision_of(service: Service) -> Decision:
-        return decide(service, ctx, signatures[service.id])
+        # The signature only shares work: without it the answer is the same (so no mutants).
+        return decide(service, ctx, signatures[service.id])  # pragma: no mutate
 
     def sorted_out(members: int) -> tuple[int, int]:
         """Of these services, all in force, those the family cannot use and those to check."""
@@ -303,7 +303,7 @@ def navigate(
     # on what the rules look at, so families alike share one answer.
     active = index.active(as_of)
     alike = (
-        "avoid",
+        "avoid",  # pragma: no mutate (a tag: any string keeps these keys apart)
         as_of,
         family.stage,
         family.child_age_months,
@@ -409,15 +409,22 @@ def navigate(
                     level=family.level,
                     path=path,
                     route_kind=str(route.kind),
-                    need_words=", ".join(needs.get(n, n).lower() for n in matched),
+                    need_words=", ".join(needs[n].lower() for n in matched),
                     above=above,
                 ),
                 inferred=[
-                    *service_facts(service, map, day=as_of, matched=matched, labels=needs),
+                    *service_facts(
+                        service,
+                        map,
+                        day=as_of,
+                        matched=matched,
+                        labels=needs,  # pragma: no mutate (labels only spare building them again)
+                    ),
                     *route_fact(_route_of(service, str(route.kind))),
                     *pathway_facts(steps, map, edges=edges),
                 ],
                 contacts=contacts_of(service),
+                no_public_contact=service.no_public_contact,
                 pathway_explained=explain_steps(steps, map, edges=edges, source=source),
                 pathway_note=pathway_note(path, service, source=source),
             )
@@ -476,7 +483,13 @@ def navigate(
             lmm_decision,
             usable,
             elsewhere=pointer(map, location) if outside(map, location) else None,
-            inferred=service_facts(lmm, map, day=as_of, matched=[], labels=needs),
+            inferred=service_facts(
+                lmm,
+                map,
+                day=as_of,
+                matched=[],  # pragma: no mutate (no needs named: None would say the same)
+                labels=needs,  # pragma: no mutate (as above)
+            ),
         ),
     )
 

@@ -104,7 +104,8 @@ class Standing:
             self.lead is None,
             self.check,
             self.ease,
-            self.lead.preference if self.lead else 0,
+            # No lead: any number does, such services stand apart already (`lead is None`).
+            self.lead.preference if self.lead else 0,  # pragma: no mutate
             -self.needs_met,
             not self.primary,
             RING_ORDER[self.ring],
@@ -131,7 +132,10 @@ class Standing:
         for v, radix in parts:
             value, top = value * radix + v, top * radix + radix - 1
         rest = value / top
-        return round(0.9 + 0.1 * rest if self.urgent else 0.9 * rest, 6)
+        if self.urgent:
+            return round(0.9 + 0.1 * rest, 6)
+        # Below the urgent route's 0.9 even at the very top, where 0.9 * rest rounds to 0.9.
+        return min(round(0.9 * rest, 6), 0.899999)
 
 
 def standing(
@@ -172,12 +176,12 @@ def _route_words(s: Standing, path: Pathway | None, m: Map, kind: str) -> str:
             )
         case Ease.family:
             return "the family can contact them themselves"
-        case Ease.one_between:
-            stop = m.service(path.services[1]) if path else None
+        case Ease.one_between if path:  # ease_of gives these two only with a path
+            stop = m.service(path.services[1])
             between = stop.name if stop else "another service"
             return f"the route goes through one other service ({between})"
-        case Ease.long:
-            return f"only a long route is recorded ({len(path.steps) if path else 3} steps)"
+        case Ease.long if path:
+            return f"only a long route is recorded ({len(path.steps)} steps)"
         case _:
             return "no route from your service is recorded"
 

@@ -48,13 +48,15 @@ def lower_first(text: str) -> str:
 def ordinal(n: int) -> str:
     if n in ORDINALS:
         return ORDINALS[n]
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    suffix = "th" if 11 <= n % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 
 
 def age_end(hi: int) -> str:
-    """Limits are exclusive: 12 means 'until the first birthday'."""
-    if hi <= 0:
+    """Limits are exclusive: 12 means 'until the first birthday', -1 a month before the birth."""
+    if hi < 0:
+        return f"{months(-hi)} before the birth"
+    if hi == 0:
         return "the birth"
     years, rest = divmod(hi, 12)
     return f"the {ordinal(years)} birthday" if rest == 0 else months(hi)
@@ -64,6 +66,19 @@ def describe_window(lo: int | None, hi: int | None) -> str:
     if hi is None:
         return f"from {age_start(lo)}, with no upper age limit"
     return f"{age_start(lo)} to {age_end(hi)}"
+
+
+def within_window(lo: int | None, hi: int | None) -> str:
+    """'within birth to the first birthday'; an open window 'this service works from 6 months,
+    with no upper age limit' (never 'within from')."""
+    window = describe_window(lo, hi)
+    return f"this service works {window}" if hi is None else f"within {window}"
+
+
+def window_span(lo: int | None, hi: int | None) -> str:
+    """'from birth to the first birthday', or 'from birth, with no upper age limit'."""
+    window = describe_window(lo, hi)
+    return window if hi is None else f"from {window}"
 
 
 def period(item: Dated) -> str:
@@ -96,15 +111,19 @@ def rule_text(rule: Rule, m: Map) -> str:
 
 
 def describe_rule(rule: Rule, m: Map, *, dates: bool = True) -> str:
-    """A rule on one line, with its dates and '(inferred)' where it is not confirmed."""
-    text = rule_text(rule, m)
-    if rule.rules:
-        text += " " + "; or ".join(describe_rule(r, m) for r in rule.rules)
+    """A rule on one line, with its dates and '(inferred)' where it is not confirmed. An any_of
+    rule says its own before its parts ('One of (from 1 April 2020): ...'), so they are never
+    read as its last part's."""
+    notes = []
     if dates and (when_in_force := period(rule)):
-        text += f" ({when_in_force[0].lower()}{when_in_force[1:]})"
+        notes.append(f"{when_in_force[0].lower()}{when_in_force[1:]}")
     if rule.status.value in ("inferred", "imported"):
-        text += f" ({rule.status.value})"
-    return text
+        notes.append(rule.status.value)
+    said = "".join(f" ({n})" for n in notes)
+    if rule.kind is RuleKind.any_of:
+        parts = "; or ".join(describe_rule(r, m, dates=dates) for r in rule.rules)
+        return f"One of{said}: {parts}"
+    return rule_text(rule, m) + said
 
 
 def eligibility_in_words(service: Service, m: Map, *, day: dt.date | None = None) -> list[str]:

@@ -43,9 +43,11 @@ def test_the_answer_carries_the_new_fields(seed_client: TestClient) -> None:
     top = body["recommendations"][0]
     assert top["service_id"] == "domestic-abuse"
     assert top["why_ranked"].startswith("First: its remit is domestic abuse")
-    assert {"kind": "phone", "value": "0808 2800 999", "label": "One Front Door"}.items() <= (
+    assert {"kind": "phone", "value": "0808 2800 999", "own": True}.items() <= (
         top["contacts"][0].items()
     )
+    assert top["contacts"][0]["label"].startswith("One Front Door")
+    assert top["no_public_contact"] is None
     assert isinstance(top["inferred"], list)
     assert top["pathway_explained"][0].startswith("You refer to Bradford Survive and Thrive")
     assert "inferred" in body["lmm"]
