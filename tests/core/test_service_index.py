@@ -172,6 +172,7 @@ def reference(
                     *pathway_facts(steps, map, edges=edges),
                 ],
                 contacts=contacts_of(service),
+                no_public_contact=service.no_public_contact,
                 pathway_explained=explain_steps(steps, map, edges=edges, source=source),
                 pathway_note=pathway_note(p.path, service, source=source),
             )
