@@ -36,6 +36,14 @@ PIR, PMH, HOUSING = "parent_infant_relationship", "perinatal_mental_health", "ho
 REFER = {"kind": "referral", "how": "Use the form.", "contact": "Call 01274 111111"}
 CONSULT = {"kind": "consultation", "how": "Call the duty worker.", "status": "inferred"}
 SELF = {"kind": "self_referral", "how": "The family phones."}
+CALL = {
+    "kind": "phone",
+    "value": "01274 111111",
+    "label": "Call",
+    "own": True,
+    "source": "https://example.org/direct",
+    "status": "confirmed",
+}
 
 UP = ["universal_plus"]
 HV = service(
@@ -43,7 +51,14 @@ HV = service(
 )
 MAP = with_map(
     HV,
-    service("direct", needs=[PIR], levels=UP, routes=[CONSULT, REFER], inferred=["needs"]),
+    service(
+        "direct",
+        needs=[PIR],
+        levels=UP,
+        routes=[CONSULT, REFER],
+        inferred=["needs"],
+        contacts=[CALL],
+    ),
     service("via", needs=[PIR], levels=UP, routes=[REFER], ring="grey"),
     service("far", needs=[PIR], levels=UP, routes=[REFER], ring="outer"),
     service("nowhere", needs=[PIR], levels=["targeted"], routes=[REFER], ring="outer"),
@@ -161,7 +176,8 @@ def test_a_whole_recommendation() -> None:
             "How to get there: that professionals can consult it",
             "That Health visiting consults Direct",
         ],
-        "contacts": [{"kind": "phone", "value": "01274 111111", "label": "Call", "hours": None}],
+        "contacts": [CALL | {"hours": None, "source_title": None, "note": None}],
+        "no_public_contact": None,
         "pathway_explained": ["You consult Direct: Ask for Team X"],
         "pathway_note": None,
     }
