@@ -145,10 +145,11 @@ def take_turns(placed: list[tuple[Standing, str]]) -> list[Standing]:
     out = []
     for st, name in placed:
         if st.lead and st.leads_here:
-            if st.lead.need in first:
-                st = replace(st, turn=1, after=first[st.lead.need])
+            need = st.lead.need
+            if need in first:
+                st = replace(st, turn=1, after=first[need])
             else:
-                first[st.lead.need] = name
+                first[need] = name
         out.append(st)
     return out
 
