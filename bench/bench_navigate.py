@@ -43,7 +43,8 @@ def engine(label: str, snap: Snapshot, repeat: int) -> None:
     gc.freeze()  # as the server does after building a snapshot
     result = snap.navigate(FAMILY, DAY)
     listed = len(result.recommendations) + len(result.not_eligible)
-    print(f"{label}: first request {first * 1000:.1f} ms; {listed} services listed")
+    total = result.totals.recommendations + result.totals.not_eligible
+    print(f"{label}: first request {first * 1000:.1f} ms; {listed} of {total} services listed")
     print(summary(f"{label}, later requests", timed(lambda: snap.navigate(FAMILY, DAY), repeat)))
 
 

@@ -35,7 +35,11 @@ router = APIRouter(prefix="/edit", include_in_schema=False)
 COOKIE = SESSION_COOKIE
 # Not verified for a year: at the top of the editors' list, marked as stale.
 STALE_AFTER = dt.timedelta(days=365)
-JSON_FIELDS = ("rules", "routes", "sources")
+JSON_FIELDS = ("rules", "routes", "sources", "contacts", "sites")
+# Edited as JSON too, but an object or null rather than a list.
+OBJECT_FIELDS = ("catchment",)
+# Plain text; empty means none.
+OPTIONAL_TEXT = ("organisation_id", "levels_status", "no_public_contact")
 # Rules nest (any_of inside any_of); a real service needs three or four levels.
 MAX_FORM_DEPTH = 8
 WHOLE_MONTHS = re.compile(r"-?\d{1,4}")
@@ -189,8 +193,10 @@ def _form_values(service: Any) -> dict[str, str]:
         "max_age_months": "" if data["max_age_months"] is None else str(data["max_age_months"]),
         "last_verified": data["last_verified"],
     }
-    for field in JSON_FIELDS:
+    for field in (*JSON_FIELDS, *OBJECT_FIELDS):
         values[field] = json.dumps(data[field], indent=2, ensure_ascii=False)
+    for field in OPTIONAL_TEXT:
+        values[field] = data[field] or ""
     return values
 
 
@@ -272,11 +278,13 @@ def _patch_from(form: dict[str, str]) -> dict[str, Any]:
             patch[field] = int(text)
         else:
             raise InvalidEdit("Enter a whole number of months, or leave it empty", loc=(field,))
-    for field in JSON_FIELDS:
+    for field, empty in (*((f, "[]") for f in JSON_FIELDS), *((f, "null") for f in OBJECT_FIELDS)):
         try:
-            patch[field] = strict_loads(form[field] or "[]", max_depth=MAX_FORM_DEPTH)
+            patch[field] = strict_loads(form[field] or empty, max_depth=MAX_FORM_DEPTH)
         except BadJson as exc:
             raise InvalidEdit(f"Not valid JSON: {exc}", loc=(field,)) from None
+    for field in OPTIONAL_TEXT:
+        patch[field] = form[field].strip() or None
     return patch
 
 
@@ -296,6 +304,12 @@ def save_service(
     rules: Annotated[str, Form(max_length=100_000)] = "[]",
     routes: Annotated[str, Form(max_length=100_000)] = "[]",
     sources: Annotated[str, Form(max_length=100_000)] = "[]",
+    contacts: Annotated[str, Form(max_length=100_000)] = "[]",
+    sites: Annotated[str, Form(max_length=100_000)] = "[]",
+    catchment: Annotated[str, Form(max_length=20_000)] = "null",
+    organisation_id: Annotated[str, Form(max_length=80)] = "",
+    levels_status: Annotated[str, Form(max_length=20)] = "",
+    no_public_contact: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     who = _signed_in(request)
     if who is None:
@@ -314,6 +328,12 @@ def save_service(
         "rules": rules,
         "routes": routes,
         "sources": sources,
+        "contacts": contacts,
+        "sites": sites,
+        "catchment": catchment,
+        "organisation_id": organisation_id,
+        "levels_status": levels_status,
+        "no_public_contact": no_public_contact,
     }
     try:
         writer.patch_service(

@@ -7,14 +7,30 @@ ranked in navigator/navigate.py; this module only says, in plain English, what t
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
-from navigator.core.contacts import NUMBER, dialable
-from navigator.core.models import Dated, Edge, Map, Rule, RuleKind, Service, Stage, Status
+from navigator.core.contacts import contacts_of
+from navigator.core.models import (
+    ContactPoint,
+    Dated,
+    Edge,
+    Map,
+    Rule,
+    RuleKind,
+    Service,
+    Stage,
+    Status,
+    dialable,
+)
 from navigator.core.navigate import NavigateResult, Recommendation
 from navigator.core.wording import describe_window, period, rule_text, when
+
+# UK numbers as people write them (01274 433999, 0800 9530966, 999, 111): only to make numbers
+# in a text the seed gives tap-to-call links. Contacts are typed in the seed, never read from text.
+NUMBER = re.compile(r"(?<![\d])(0\d[\d ]{8,12}\d|999|111)(?![\d])")
 
 ELIGIBILITY_WORDS = {"eligible": "Eligible", "check": "Check first", "not_eligible": "Not eligible"}
 ROUTE_WORDS = {
@@ -34,6 +50,14 @@ EDGE_IN_WORDS = {
     "refers": "Referred from",
     "consults": "Consulted by",
     "signposts": "Signposted from",
+}
+CONTACT_WORDS = {
+    "phone": "Phone",
+    "email": "Email",
+    "website": "Web page",
+    "referral_form": "Referral form",
+    "portal": "Referral portal",
+    "address": "Address",
 }
 NOTICE_TITLES = {
     "crisis": "Urgent: a mental health crisis",
@@ -74,6 +98,36 @@ def with_phone_links(text: str) -> Markup:
         out += Markup('<a href="{}">{}</a>').format(href, match.group(1))
         last = match.end()
     return out + escape(text[last:])
+
+
+@dataclass(frozen=True)
+class CardFacts:
+    """What a result card or a directory entry shows of a service beyond its remit: who runs
+    it, its first own contact point, where it runs and what to do when it has no public route."""
+
+    organisation: str | None
+    contact: ContactPoint | None
+    sites: list[str]
+    no_public_contact: str | None
+
+
+def card_facts(m: Map, service_id: str) -> CardFacts:
+    service = m.service(service_id)
+    if service is None:
+        return CardFacts(None, None, [], None)
+    org = m.organisation(service.organisation_id)
+    sites = (
+        []
+        if service.confidential_address
+        else [", ".join(x for x in (s.name, s.postcode) if x) for s in service.sites]
+    )
+    own = [c for c in contacts_of(service) if c.own and c.kind != "address"]
+    return CardFacts(
+        organisation=org.name if org else None,
+        contact=own[0] if own else None,
+        sites=sites,
+        no_public_contact=service.no_public_contact,
+    )
 
 
 def in_force(item: Dated, day: dt.date) -> str:
@@ -178,6 +232,12 @@ def _card_lines(n: int, r: Recommendation) -> list[str]:
     if r.route.contact:
         route += f" Contact: {r.route.contact}"
     lines.append(route)
+    for c in r.contacts:
+        hours = f" ({c.hours})" if c.hours else ""
+        other = "" if c.own else " [not the service's own line]"
+        lines.append(f"   {CONTACT_WORDS[c.kind]}: {c.value}{hours}: {c.label}{other}")
+    if r.no_public_contact:
+        lines.append(f"   {r.no_public_contact}")
     if r.inferred:
         lines.append("   Not confirmed by a source: " + "; ".join(r.inferred))
     return lines

@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from api.demand import count_question
 from api.deps import MapDep
 from api.headers import allow_inline
+from navigator.core.contacts import contacts_of
 from navigator.core.errors import NavigatorError
 from navigator.core.family import Family
 from navigator.core.models import Map, Need, Ring, Service
@@ -133,6 +134,9 @@ def navigate_results(
             "crisis": any(n.code == "crisis" for n in result.notices),
             "lmm": lmm,
             "names": {s.id: s.name for s in m.services},
+            "facts": {
+                r.service_id: present.card_facts(m, r.service_id) for r in result.recommendations
+            },
             "needs": {n.code: n.label for n in m.needs},
             "levels": levels,
             "rings": {r.id: r.label for r in m.rings},
@@ -197,6 +201,8 @@ def directory(
             "needs": m.needs,
             "rings": m.rings,
             "ring_labels": {r.id: r.label for r in m.rings},
+            "facts": {s.id: present.card_facts(m, s.id) for s in services},
+            "words": present,
         },
         status_code=422 if errors else 200,
     )
@@ -226,6 +232,11 @@ def service_page(request: Request, snap: MapDep, service_id: str) -> HTMLRespons
             "ring_label": next((r.label for r in m.rings if r.id is service.ring), service.ring),
             "rules": [present.rule_view(r, m, today) for r in service.rules],
             "routes": service.routes,
+            "contacts": contacts_of(service),
+            "organisation": m.organisation(service.organisation_id),
+            # Sites are never listed for a confidential address (the model refuses them too).
+            "sites": [] if service.confidential_address else service.sites,
+            "catchment": service.catchment,
             "edges_out": edges_out,
             "edges_in": edges_in,
             "sources": [(s, present.link(s.url)) for s in service.sources],

@@ -24,6 +24,12 @@ class NavigateRequest(Family):
         le=500,
         description="At most this many recommendations, and this many not eligible, best first",
     )
+    offset: int = Field(
+        default=0,
+        ge=0,
+        le=1_000_000,
+        description="Skip this many of each list first: the next page of a long answer",
+    )
 
 
 @router.post(
@@ -37,7 +43,9 @@ async def navigate(
 ) -> NavigateResult:
     # Async: the answer is pure computation on the cached map, with no I/O to wait for (the
     # opt-in demand count runs after the answer is sent).
-    family = Family.model_validate(body.model_dump(exclude={"as_of", "limit"}))
-    result = snap.navigate(family, body.as_of or dt.date.today(), limit=body.limit)
+    family = Family.model_validate(body.model_dump(exclude={"as_of", "limit", "offset"}))
+    result = snap.navigate(
+        family, body.as_of or dt.date.today(), limit=body.limit, offset=body.offset
+    )
     count_question(request, background, snap, family)
     return result

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from api.deps import MapDep
-from navigator.core.models import Area, LevelInfo, Need, RingInfo
+from navigator.core.models import Area, LevelInfo, Need, Organisation, RingInfo
 
 router = APIRouter(prefix="/api/v1", tags=["reference"])
 
@@ -53,3 +53,12 @@ def gp_lists(snap: MapDep) -> list[GpListPublic]:
         )
         for g in snap.map.gp_lists
     ]
+
+
+@router.get(
+    "/organisations",
+    response_model=list[Organisation],
+    summary="The bodies that provide services, with ODS, charity and company numbers",
+)
+def organisations(snap: MapDep) -> list[Organisation]:
+    return snap.map.organisations

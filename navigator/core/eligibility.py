@@ -224,6 +224,14 @@ def decide(service: Service, ctx: Context, signature: tuple[object, ...] | None 
     closed = _dates(service, ctx.day)
     if closed is not None:
         return closed
+    return decide_rules(service, ctx, signature)
+
+
+def decide_rules(
+    service: Service, ctx: Context, signature: tuple[object, ...] | None = None
+) -> Decision:
+    """The service's age window and rules in force on ctx.day, its own dates aside: the same
+    for every service of its `signature`, so navigate decides each signature once."""
     if signature is None:
         return _decide_rules(service, ctx)
     key = ("service", signature)  # pragma: no mutate (a memo key, as in decide_age)

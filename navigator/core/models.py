@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -32,6 +32,9 @@ from navigator.core.terms import RouteKind as RouteKind
 from navigator.core.terms import RuleKind as RuleKind
 from navigator.core.terms import Stage as Stage
 from navigator.core.terms import Status as Status
+
+if TYPE_CHECKING:
+    from navigator.core.service_index import ServiceIndex
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
@@ -228,6 +231,91 @@ class Route(Frozen):
     status: Status = Status.confirmed
 
 
+ContactKind = Literal["phone", "email", "website", "referral_form", "portal", "address"]
+# Short national numbers people dial; 999 and 112 are never a service's own line.
+SHARED_NUMBERS = frozenset({"999", "111", "112", "116123"})
+NEVER_OWN = frozenset({"999", "112"})
+_URL = re.compile(r"^https?://\S+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def dialable(number: str) -> str | None:
+    """The digits to dial for a number as written, or None when it is not a UK phone number."""
+    digits = re.sub(r"\D", "", number)
+    if digits in SHARED_NUMBERS or (len(digits) in (10, 11) and digits.startswith("0")):
+        return digits
+    return None
+
+
+class ContactPoint(Frozen):
+    """One way to reach a service, as a source gives it: a phone number, an email address, a
+    web page, a referral form or portal, or a postal address.
+
+    `own` is false for a number or page that is not the service's own (999, NHS 111, a national
+    helpline, a trust switchboard, a directory): it is shown with its label and never exported
+    as the service's phone or URL. `source` is the URL (or the title) of the page stating it.
+    """
+
+    kind: ContactKind
+    value: str = Field(min_length=1, max_length=500)
+    label: str = Field(min_length=1, max_length=500)
+    hours: str | None = None
+    own: bool
+    source: str = Field(min_length=1, description="The URL or title of the source stating it")
+    source_title: str | None = None
+    status: Status
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _value_fits_kind(self) -> ContactPoint:
+        if self.kind == "phone":
+            digits = dialable(self.value)
+            if digits is None:
+                raise ValueError(f"value {self.value!r} is not a UK phone number")
+            if digits in NEVER_OWN and self.own:
+                raise ValueError(f"{self.value} is never a service's own number: set own: false")
+        elif self.kind == "email" and not _EMAIL.match(self.value):
+            raise ValueError(f"value {self.value!r} is not an email address")
+        elif self.kind in ("website", "referral_form", "portal") and not _URL.match(self.value):
+            raise ValueError(f"value {self.value!r} is not a web address (http:// or https://)")
+        return self
+
+    @property
+    def dial(self) -> str | None:
+        return dialable(self.value) if self.kind == "phone" else None
+
+
+class Site(Frozen):
+    """A public place a service runs from (never a confidential address)."""
+
+    name: str = Field(min_length=1)
+    address: str | None = None
+    postcode: str | None = Field(default=None, pattern=r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$")
+    ward: str | None = None
+    source: str = Field(min_length=1, description="The URL or title of the source naming it")
+    status: Status
+    note: str | None = None
+
+
+class Catchment(Frozen):
+    """Where a service works, in words as a source gives it, with the map's areas it covers
+    (`areas`) where they are known; `anywhere` for national lines. Eligibility stays in the
+    rules: this is where the service normally serves, which is what overlap compares."""
+
+    text: str = Field(min_length=1)
+    areas: list[Slug] = []
+    anywhere: bool = False
+    source: str | None = None
+    status: Status
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _anywhere_or_areas(self) -> Catchment:
+        if self.anywhere and self.areas:
+            raise ValueError("a catchment is either anywhere or some areas, not both")
+        return self
+
+
 class Service(Dated):
     id: Slug
     name: str = Field(min_length=1, max_length=200)
@@ -241,6 +329,9 @@ class Service(Dated):
     remit: str = Field(min_length=1)
     needs: list[NeedCode] = Field(min_length=1)
     levels: list[Level] = Field(min_length=1)
+    levels_status: Status | None = Field(
+        default=None, description="How sure we are of the levels: confirmed, inferred, seed_report"
+    )
     min_age_months: AgeMonths | None = None
     max_age_months: AgeMonths | None = None
     rules: list[Rule] = []
@@ -248,6 +339,13 @@ class Service(Dated):
     programmes: list[str] = []
     address: str | None = None
     confidential_address: bool = False
+    contacts: list[ContactPoint] = []
+    no_public_contact: str | None = Field(
+        default=None,
+        description="Where no public route exists: says so, and what to do instead",
+    )
+    sites: list[Site] = []
+    catchment: Catchment | None = None
     inferred: list[str] = Field(
         default=[], description="Names of this service's fields that are inferred, not confirmed"
     )
@@ -262,6 +360,29 @@ class Service(Dated):
             raise ValueError(f"max_age_months ({value}) is below min_age_months ({lo})")
         return value
 
+    @model_validator(mode="after")
+    def _levels_status_agrees(self) -> Service:
+        # One truth about the levels: `levels_status` and the `inferred` list may not disagree.
+        if self.levels_status is not None and (self.levels_status is Status.inferred) != (
+            "levels" in self.inferred
+        ):
+            raise ValueError(
+                "levels_status and the inferred list disagree: levels_status is "
+                f"{self.levels_status.value}, and 'levels' is "
+                f"{'' if 'levels' in self.inferred else 'not '}in inferred"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _no_sites_when_confidential(self) -> Service:
+        if self.confidential_address and (
+            self.sites or any(c.kind == "address" for c in self.contacts)
+        ):
+            raise ValueError(
+                "a service with a confidential address lists no sites and no address contacts"
+            )
+        return self
+
     @property
     def self_referral(self) -> bool:
         return any(r.kind is RouteKind.self_referral for r in self.routes)
@@ -269,6 +390,23 @@ class Service(Dated):
     def public_address(self) -> str | None:
         """The address, unless it is confidential (refuges): never publish those."""
         return None if self.confidential_address else self.address
+
+    def own_contacts(self, *kinds: str) -> list[ContactPoint]:
+        """The service's own contact points (of these kinds, if given), in order."""
+        return [c for c in self.contacts if c.own and (not kinds or c.kind in kinds)]
+
+    def url(self) -> str | None:
+        """The service's own web page: its own website, else its own referral form or portal.
+        Never a citation."""
+        for kind in ("website", "referral_form", "portal"):
+            found = self.own_contacts(kind)
+            if found:
+                return found[0].value
+        return None
+
+    def direct_contact(self) -> bool:
+        """Whether it has a direct, sourced own way in: a phone, an email or a referral route."""
+        return bool(self.own_contacts("phone", "email", "referral_form", "portal"))
 
 
 class Organisation(Frozen):
@@ -280,8 +418,17 @@ class Organisation(Frozen):
     name: str = Field(min_length=1)
     ods_code: OdsCode | None = None
     status: Status = Status.confirmed
+    charity_number: str | None = Field(default=None, max_length=40)
+    company_number: str | None = Field(default=None, pattern=r"^[A-Z0-9]{8}$")
+    website: str | None = Field(default=None, pattern=r"^https?://\S+$")
     note: str | None = None
     sources: list[Source] = []
+
+    @model_validator(mode="after")
+    def _sourced(self) -> Organisation:
+        if (self.charity_number or self.company_number or self.website) and not self.sources:
+            raise ValueError("an organisation's numbers and website need a source")
+        return self
 
 
 class Edge(Dated):
@@ -602,7 +749,7 @@ class Map(Frozen):
     CACHED: ClassVar[tuple[str, ...]] = (
         "services_by_id",
         "eligibility_signatures",
-        "services_by_need",
+        "service_index",
     )
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Map:
@@ -629,12 +776,11 @@ class Map(Frozen):
         }
 
     @cached_property
-    def services_by_need(self) -> dict[str, list[Service]]:
-        index: dict[str, list[Service]] = {}
-        for s in self.services:
-            for code in s.needs:
-                index.setdefault(code, []).append(s)
-        return index
+    def service_index(self) -> ServiceIndex:
+        """The services as bitsets by what decides and ranks them (navigate's fast path)."""
+        from navigator.core.service_index import ServiceIndex
+
+        return ServiceIndex.build(self)
 
     def organisation(self, organisation_id: str | None) -> Organisation | None:
         return next((o for o in self.organisations if o.id == organisation_id), None)
@@ -658,9 +804,20 @@ class Map(Frozen):
 
 
 def public(service: Service) -> Service:
-    """The service as it may be published: a confidential address is removed."""
-    if service.confidential_address and service.address is not None:
-        return service.model_copy(update={"address": None})
+    """The service as it may be published: a confidential address is removed, and with it
+    any site or address contact."""
+    if service.confidential_address and (
+        service.address is not None
+        or service.sites
+        or any(c.kind == "address" for c in service.contacts)
+    ):
+        return service.model_copy(
+            update={
+                "address": None,
+                "sites": [],
+                "contacts": [c for c in service.contacts if c.kind != "address"],
+            }
+        )
     return service
 
 

@@ -8,22 +8,34 @@ answer together.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import islice
 from typing import Literal, NamedTuple
 
 from pydantic import BaseModel
 
 from navigator.core.contacts import Contact, contacts_of
-from navigator.core.eligibility import Context, decide
+from navigator.core.eligibility import Context, decide, decide_rules
 from navigator.core.errors import UnknownService
 from navigator.core.family import Decision, Family
 from navigator.core.geography import Location
 from navigator.core.graph import Pathway, ReferralGraph, Step
-from navigator.core.models import Edge, Eligibility, Level, Map, Route, RouteKind, Service
+from navigator.core.models import (
+    Edge,
+    EdgeKind,
+    Eligibility,
+    Level,
+    Map,
+    Route,
+    RouteKind,
+    Service,
+)
 from navigator.core.notices import Notice, notices_for, outside, pointer
 from navigator.core.provenance import pathway_facts, route_fact, service_facts
-from navigator.core.ranking import Standing, standing, take_turns, why_ranked
+from navigator.core.ranking import TURN, Lead, Standing, standing, why_ranked
 from navigator.core.search import require_need
+from navigator.core.service_index import REST, ServiceIndex, positions, walk
 
 # At most this many of each list unless the caller asks for another number (the API: 1..500).
 DEFAULT_LIMIT = 50
@@ -56,6 +68,7 @@ class Recommendation(BaseModel):
     why_ranked: str = ""
     inferred: list[str] = []
     contacts: list[Contact] = []
+    no_public_contact: str | None = None
     pathway_explained: list[str] = []
     pathway_note: str | None = None
 
@@ -109,16 +122,6 @@ class AltCandidate(NamedTuple):
     service_id: str
     name: str
     matched_needs: list[str]
-
-
-class _Placed(NamedTuple):
-    """A recommendation before its words: what places it, and what it is built from."""
-
-    standing: Standing
-    service: Service
-    decision: Decision
-    matched: list[str]
-    path: Pathway | None
 
 
 def validate_request(m: Map, family: Family) -> None:
@@ -264,20 +267,19 @@ def navigate(
     family: Family,
     as_of: dt.date,
     limit: int | None = None,
+    offset: int = 0,
 ) -> NavigateResult:
     """Rank every service that meets one of the family's needs, and explain every decision.
 
     The practitioner's own service is never recommended to them; `limit` caps each list (the
-    totals say how many there were)."""
+    totals say how many there were), after `offset` entries of each (paging). Services are
+    decided and ordered as sets (bitsets of `Map.service_index`), each eligibility signature
+    decided once; only the entries sent are built, one at a time."""
     validate_request(map, family)
     ctx = Context.build(map=map, family=family, location=location, day=as_of)
-    by_need = map.services_by_need
-    source = family.from_service
-    # Each service once, in the order the needs were given; never the practitioner's own.
-    candidates = list(
-        {s.id: s for code in family.needs for s in by_need.get(code, []) if s.id != source}.values()
-    )
+    index = map.service_index
     signatures = map.eligibility_signatures
+    source = family.from_service
     consult_first = family.level in map.policy.consult_first_levels
     needs = {n.code: n.label for n in map.needs}
     edges = graph.edges_on(as_of)
@@ -286,8 +288,20 @@ def navigate(
         # The signature only shares work: without it the answer is the same (so no mutants).
         return decide(service, ctx, signatures[service.id])  # pragma: no mutate
 
+    def sorted_out(members: int) -> tuple[int, int]:
+        """Of these services, all in force, those the family cannot use and those to check."""
+        no = unsure = 0
+        for service, group in index.by_signature(members):
+            status = decide_rules(service, ctx, signatures[service.id]).status
+            if status is Eligibility.not_eligible:
+                no |= group
+            elif status is Eligibility.check:
+                unsure |= group
+        return no, unsure
+
     # A route never goes through a service the family cannot use. Which those are depends only
     # on what the rules look at, so families alike share one answer.
+    active = index.active(as_of)
     alike = (
         "avoid",  # pragma: no mutate (a tag: any string keeps these keys apart)
         as_of,
@@ -299,22 +313,49 @@ def navigate(
         tuple(location.areas),
     )
     avoid: frozenset[str] = graph.remember(
-        alike,
-        lambda: frozenset(
-            s.id
-            for s in map.active_services(as_of)
-            if decision_of(s).status is Eligibility.not_eligible
-        ),
+        alike, lambda: frozenset(index.ids(sorted_out(active)[0]))
     )
 
-    placed: list[_Placed] = []
-    refused: list[tuple[tuple[object, ...], Service, Decision, list[str]]] = []
-    for service in candidates:
+    # Each service meeting a need once; never the practitioner's own.
+    candidates = index.needing(family.needs) & ~index.of([source] if source else [])
+    no, unsure = sorted_out(candidates & active)
+    refused = candidates & ~(active & ~no)
+    placed = candidates ^ refused
+    met = _by_count([index.by_need.get(code, 0) for code in family.needs])
+
+    def in_order(members: int, partitions: list[list[int]]) -> Iterator[int]:
+        """Positions in the order of `partitions`, then by name, then as first met."""
+        for bucket in walk(members, partitions):
+            if bucket & index.shared_names and bucket & (bucket - 1):
+                yield from sorted(positions(bucket), key=lambda p: _as_met(index, p, family))
+            else:
+                yield from positions(bucket)
+
+    partitions, waiting = _ranking(
+        index,
+        graph,
+        placed=placed,
+        unsure=unsure,
+        met=met,
+        family=family,
+        as_of=as_of,
+        avoid=avoid,
+        first=lambda members, parts: next(in_order(members, parts)),
+    )
+    cap = DEFAULT_LIMIT if limit is None else limit
+
+    # The answers sent, each built once, in full. model_construct: every value is already of
+    # its field's type, and validating each again would cost as much as building it.
+    recommendations: list[Recommendation] = []
+    above: tuple[str, Standing] | None = None
+    # From the one above the page, if any: each sentence says why it stands below that one.
+    start = max(offset - 1, 0)
+    for i, at in enumerate(islice(in_order(placed, partitions), start, offset + cap), start + 1):
+        service = index.services[at]
         matched = [n for n in family.needs if n in service.needs]
         decision = decision_of(service)
-        if decision.status is Eligibility.not_eligible:
-            refused.append(((-len(matched), service.name), service, decision, matched))
-            continue
+        # A second lead for its need waits its turn, behind the first.
+        behind = next((name for members, name in waiting if members >> at & 1), None)
         path = (
             graph.pathway(
                 source,
@@ -337,23 +378,13 @@ def navigate(
             check=decision.status is Eligibility.check,
             path=path,
             from_service=source,
+            turn=1 if behind else 0,
+            after=behind,
         )
-        placed.append(_Placed(place, service, decision, matched, path))
-    placed.sort(key=lambda p: (p.standing.key(), p.service.name))
-    turns = take_turns([(p.standing, p.service.name) for p in placed])
-    placed = [
-        p._replace(standing=t)
-        for p, t in zip(placed, turns, strict=True)  # pragma: no mutate (always as long)
-    ]
-    placed.sort(key=lambda p: (p.standing.key(), p.service.name))
-    cap = DEFAULT_LIMIT if limit is None else limit
-
-    # The answers sent, each built once, in full. model_construct: every value is already of
-    # its field's type, and at 10,000 services validating each again would double the cost.
-    recommendations: list[Recommendation] = []
-    above: tuple[str, Standing] | None = None
-    for i, p in enumerate(placed[:cap], 1):
-        service, steps = p.service, list(p.path.steps) if p.path else []
+        if i <= offset:
+            above = (service.name, place)
+            continue
+        steps = list(path.steps) if path else []
         route = choose_route(
             service, consult_first=consult_first, arrived_by=steps[-1].kind if steps else None
         )
@@ -362,23 +393,23 @@ def navigate(
                 service_id=service.id,
                 name=service.name,
                 ring=service.ring.value,
-                eligibility=p.decision.status,
-                score=p.standing.score(),
-                matched_needs=p.matched,
-                reasons=list(p.decision.reasons),
-                checks=list(p.decision.checks),
+                eligibility=decision.status,
+                score=place.score(),
+                matched_needs=matched,
+                reasons=list(decision.reasons),
+                checks=list(decision.checks),
                 route=route,
-                pathway=p.path.services if p.path else [],
+                pathway=path.services if path else [],
                 pathway_steps=steps,
                 why_ranked=why_ranked(
                     i,
-                    p.standing,
+                    place,
                     service,
                     m=map,
                     level=family.level,
-                    path=p.path,
+                    path=path,
                     route_kind=str(route.kind),
-                    need_words=", ".join(needs[n].lower() for n in p.matched),
+                    need_words=", ".join(needs[n].lower() for n in matched),
                     above=above,
                 ),
                 inferred=[
@@ -386,39 +417,50 @@ def navigate(
                         service,
                         map,
                         day=as_of,
-                        matched=p.matched,
+                        matched=matched,
                         labels=needs,  # pragma: no mutate (labels only spare building them again)
                     ),
                     *route_fact(_route_of(service, str(route.kind))),
                     *pathway_facts(steps, map, edges=edges),
                 ],
                 contacts=contacts_of(service),
+                no_public_contact=service.no_public_contact,
                 pathway_explained=explain_steps(steps, map, edges=edges, source=source),
-                pathway_note=pathway_note(p.path, service, source=source),
+                pathway_note=pathway_note(path, service, source=source),
             )
         )
-        above = (service.name, p.standing)
-    refused.sort(key=lambda r: r[0])
-    not_eligible = [
-        NotEligible.model_construct(
-            service_id=service.id,
-            name=service.name,
-            ring=service.ring.value,
-            matched_needs=matched,
-            reasons=list(decision.reasons),
+        above = (service.name, place)
+    not_eligible = []
+    for at in islice(in_order(refused, [met]), offset, offset + cap):
+        service = index.services[at]
+        decision = decision_of(service)
+        not_eligible.append(
+            NotEligible.model_construct(
+                service_id=service.id,
+                name=service.name,
+                ring=service.ring.value,
+                matched_needs=[n for n in family.needs if n in service.needs],
+                reasons=list(decision.reasons),
+            )
         )
-        for _, service, decision, matched in refused[:cap]
-    ]
-    # What else LMM's block may offer: services the family can use now, best first.
-    usable = [
-        AltCandidate(p.service.id, p.service.name, p.matched)
-        for p in placed
-        if p.decision.status is Eligibility.eligible
-    ]
 
     lmm = map.service(map.lmm.service_id)
     assert lmm is not None  # the seed's cross-reference check guarantees it
     lmm_decision = decision_of(lmm)
+    usable: list[AltCandidate] = []
+    if lmm_decision.status is Eligibility.not_eligible:
+        # What else LMM's block may offer: services meeting a need LMM would have met, that
+        # the family can use now, best first.
+        alternatives = (
+            placed
+            & ~unsure
+            & index.needing(set(family.needs) & set(lmm.needs))
+            & ~index.of([lmm.id])
+        )
+        for at in islice(in_order(alternatives, partitions), 3):
+            alt = index.services[at]
+            matched = [n for n in family.needs if n in alt.needs]
+            usable.append(AltCandidate(alt.id, alt.name, matched))
     # Notices name the first of their services the family can use.
     named = {
         sid
@@ -433,7 +475,7 @@ def navigate(
         notices=notices_for(map, family, location, decisions),
         recommendations=recommendations,
         not_eligible=not_eligible,
-        totals=Totals(recommendations=len(placed), not_eligible=len(refused)),
+        totals=Totals(recommendations=placed.bit_count(), not_eligible=refused.bit_count()),
         lmm=lmm_block(
             map,
             family,
@@ -450,3 +492,123 @@ def navigate(
             ),
         ),
     )
+
+
+def _by_count(sets: list[int]) -> list[int]:
+    """Members by how many of `sets` hold them, most first: as a partition, each class holds
+    those in at least that many (the first class holding a member is its exact count)."""
+    at_least = [REST]
+    for members in sets:
+        at_least.append(0)
+        for j in range(len(at_least) - 1, 0, -1):
+            at_least[j] |= at_least[j - 1] & members
+    return at_least[:0:-1]
+
+
+def _as_met(index: ServiceIndex, at: int, family: Family) -> tuple[object, ...]:
+    """Services of one name in the order the family's needs first meet them, then the map's."""
+    service = index.services[at]
+    first = next(i for i, n in enumerate(family.needs) if n in service.needs)
+    return (service.name, first, index.map_order[at])
+
+
+def _ease(
+    index: ServiceIndex, graph: ReferralGraph, source: str, day: dt.date, avoid: frozenset[str]
+) -> list[int]:
+    """ranking.ease_of for every service from `source`, as a partition: direct, the family
+    goes themselves, one service between, a long route, none."""
+    g = graph.day_graph(day)
+    direct: list[str] = []
+    family: list[str] = []
+    for target, attrs in g.adj.get(source, {}).items():
+        (family if attrs["kinds"] == {EdgeKind.signposts} else direct).append(target)
+    reached = index.of(direct) | index.of(family) | index.self_referral
+    between: dict[bool, list[str]] = {False: [], True: []}
+    for target, path in graph.practical_paths(source, day, avoid).items():
+        if len(path) > 2:
+            between[len(path) > 3].append(target)
+    return [
+        index.of(direct),
+        index.of(family) | index.self_referral & ~index.of(direct),
+        index.of(between[False]) & ~reached,
+        index.of(between[True]) & ~reached,
+        REST,
+    ]
+
+
+def _ranking(
+    index: ServiceIndex,
+    graph: ReferralGraph,
+    *,
+    placed: int,
+    unsure: int,
+    met: list[int],
+    family: Family,
+    as_of: dt.date,
+    avoid: frozenset[str],
+    first: Callable[[int, list[list[int]]], int],
+) -> tuple[list[list[int]], list[tuple[int, str]]]:
+    """The order of ranking.Standing.key as partitions of the services (see walk), part by
+    part; and the leads that wait their turn, with the name of the better lead for their need
+    that stands above them. `first(members, partitions)` is the first in order."""
+    source = family.from_service
+    leads: list[tuple[Lead, int]] = []
+    led = 0
+    for code in family.needs:  # a service's lead is for the first of the needs it leads for
+        here = 0
+        for lead, members in index.leads.get(code, ()):
+            if mine := members & placed & ~led:
+                leads.append((lead, mine))
+                here |= mine
+        led |= here
+    urgent = _union(mine for lead, mine in leads if lead.urgent)
+    at_level = index.level_gaps[family.level][0]
+    leads_here = urgent | led & at_level
+    preferred: dict[int, int] = defaultdict(int)
+    for lead, mine in leads:
+        if lead.preference:
+            preferred[lead.preference] |= mine
+    ease = [*index.route_ease, REST]
+    if source:
+        ease = graph.remember(
+            ("ease", source, as_of, avoid), lambda: _ease(index, graph, source, as_of, avoid)
+        )
+    partitions = [
+        [urgent, REST],
+        [leads_here, REST],
+        [REST],  # turn: below, once the first lead for each need is known
+        list(index.level_gaps[family.level]),
+        [led, REST],
+        [~unsure, REST],
+        ease,
+        [~_union(preferred.values()), *(preferred[k] for k in sorted(preferred))],
+        met,
+        [_primary(index, family), REST],
+        list(index.rings),
+        list(index.need_counts),
+    ]
+    by_need: dict[str, int] = defaultdict(int)
+    for lead, mine in leads:
+        by_need[lead.need] |= mine & leads_here
+    waiting = []
+    for members in by_need.values():
+        if members:
+            best = first(members, partitions)
+            waiting.append((members & ~(1 << best), index.services[best].name))
+    partitions[TURN] = [~_union(members for members, _ in waiting), REST]
+    return partitions, waiting
+
+
+def _union(sets: Iterable[int]) -> int:
+    out = 0
+    for members in sets:
+        out |= members
+    return out
+
+
+def _primary(index: ServiceIndex, family: Family) -> int:
+    """Services whose first need, the one they are mainly for, is one of the family's."""
+    out = 0
+    for code in set(family.needs):
+        out |= index.first_need.get(code, 0)
+    return out

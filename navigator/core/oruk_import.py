@@ -25,6 +25,8 @@ from navigator.core.errors import NavigatorError
 from navigator.core.exports import oruk, slug
 from navigator.core.models import (
     MAX_AGE_MONTHS,
+    ContactKind,
+    ContactPoint,
     Level,
     Map,
     Organisation,
@@ -256,6 +258,59 @@ def _contact(doc: dict[str, Any], index: int) -> str | None:
     return "; ".join(dict.fromkeys(found)) or None
 
 
+# A contact's title as our own feed writes it ("Phone: 01274 221166 (hours)"): read back typed.
+_TITLE_KINDS: dict[str, ContactKind] = {word: kind for kind, word in oruk.CONTACT_WORDS.items()}
+
+
+def _typed_contacts(
+    doc: dict[str, Any], index: int, *, url: str | None, source: str, facts: dict[str, list[str]]
+) -> list[ContactPoint]:
+    """The feed's phones, email, named contacts and page as typed contact points, status
+    `imported`; a value that is not what its kind needs (a phone that is no UK number) is left
+    to the route's contact text."""
+    found: dict[tuple[str, str], ContactPoint] = {}
+
+    def add(kind: str, value: str, label: str, hours: str | None = None) -> None:
+        try:
+            point = ContactPoint.model_validate(
+                {
+                    "kind": kind,
+                    "value": value.strip(),
+                    "label": label,
+                    "hours": hours,
+                    "own": True,
+                    "source": source,
+                    "status": Status.imported,
+                }
+            )
+        except ValidationError:
+            return
+        found.setdefault((point.kind, point.value), point)
+
+    for phone in _list(doc, index, "phones"):
+        if phone.get("number"):
+            add("phone", str(phone["number"]), "Phone, as the feed gives it")
+    for number in facts.get("phone", []):
+        add("phone", number, "Phone, as the feed gives it")
+    for contact in _list(doc, index, "contacts"):
+        name = str(contact.get("name") or "Contact, as the feed gives it")
+        title = str(contact.get("title") or "")
+        word, _, rest = title.partition(": ")
+        if word in _TITLE_KINDS and rest:
+            value, _, hours = rest.partition(" (")
+            add(_TITLE_KINDS[word], value, name, hours.removesuffix(")") or None)
+        for phone in contact.get("phones") or []:
+            if phone.get("number"):
+                add("phone", str(phone["number"]), name)
+        if contact.get("email"):
+            add("email", str(contact["email"]), name)
+    if email := _text(doc, index, "email"):
+        add("email", email, "Email, as the feed gives it")
+    if url:
+        add("website", url, "Web page, as the feed gives it")
+    return list(found.values())
+
+
 @dataclass(frozen=True)
 class Options:
     feed: str  # what the feed is called in sources: its base URL or file
@@ -414,6 +469,7 @@ def read_service(
     provider, organisation = _organisation(doc, index, m, new_organisations, source)
     low, high = _age_window(terms, lo, hi)
     contact = _contact(doc, index)
+    contacts = _typed_contacts(doc, index, url=url, source=where or options.feed, facts=terms.facts)
     routes = [
         Route(
             kind=RouteKind.referral,
@@ -455,6 +511,7 @@ def read_service(
         "routes": routes,
         "programmes": terms.facts.get("programme", []),
         "address": _address(doc, index),
+        "contacts": contacts,
         "inferred": inferred,
         "sources": sources,
         "valid_from": existing.valid_from if existing else None,

@@ -65,6 +65,8 @@ def service_facts(
         level_names = {lv.id: lv.label for lv in m.levels}
         works = ", ".join(level_names[lv] for lv in service.levels)
         out.append(f"The levels it works at ({works})")
+    if "self_referral" in fields and not service.self_referral:
+        out.append("That families cannot refer themselves")
     if "needs" in fields and matched:
         names = labels if labels is not None else {n.code: n.label for n in m.needs}
         out.append("That it helps with " + ", ".join(names.get(n, n) for n in matched))

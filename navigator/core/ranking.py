@@ -9,7 +9,7 @@ plain value, so why one service stands below another is the first part in which 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import IntEnum
 
 from navigator.core.graph import Pathway
@@ -138,22 +138,6 @@ class Standing:
         return min(round(0.9 * rest, 6), 0.899999)
 
 
-def take_turns(placed: list[tuple[Standing, str]]) -> list[Standing]:
-    """Given standings sorted by `key` with their names, the best lead for each need keeps its
-    place and a second lead for the same need waits its turn; returns them in input order."""
-    first: dict[str, str] = {}  # the need's best lead, by name
-    out = []
-    for st, name in placed:
-        if st.lead and st.leads_here:
-            need = st.lead.need
-            if need in first:
-                st = replace(st, turn=1, after=first[need])
-            else:
-                first[need] = name
-        out.append(st)
-    return out
-
-
 def standing(
     m: Map,
     service: Service,
@@ -164,6 +148,8 @@ def standing(
     check: bool,
     path: Pathway | None,
     from_service: str | None,
+    turn: int = 0,
+    after: str | None = None,
 ) -> Standing:
     return Standing(
         lead=leads_for(m, service, needs),
@@ -175,6 +161,8 @@ def standing(
         primary=service.needs[0] in matched,
         ring=service.ring,
         focus=len(matched) / len(service.needs),
+        turn=turn,
+        after=after,
     )
 
 
@@ -208,29 +196,32 @@ def _level_words(s: Standing, service: Service, labels: dict[Level, str], level:
 TURN = 2  # the position of `turn` in Standing.key
 
 
+# Why one service stands below another, by the first part of `key` in which they differ.
+_BELOW = (
+    "{above} is the urgent route for a crisis",
+    "{above} works at the level asked",  # the remit of both is for a need: see _below
+    "{after} already stands higher for this need",
+    "{above} works nearer the level asked",
+    "the remit of {above} is for one of the family's needs",
+    "{above} needs no check first",
+    "{above} is easier to reach",
+    "{above} comes first in Bradford's order for this need",
+    "{above} meets more of the family's needs",
+    "{above} is mainly for this need",
+    "{above} is closer to the parent–infant relationship on the map",
+    "{above} is more focused on these needs",
+)
+
+
 def _below(a: Standing, b: Standing, above: str) -> str:
     """Why `b` stands below `above` (standing `a`): the first part in which they differ."""
-    reasons = [
-        f"{above} is the urgent route for a crisis",
-        f"the remit of {above} is for one of the family's needs, at the level asked"
-        if not b.lead
-        else f"{above} works at the level asked",
-        f"{b.after} already stands higher for this need",
-        f"{above} works nearer the level asked",
-        f"the remit of {above} is for one of the family's needs",
-        f"{above} needs no check first",
-        f"{above} is easier to reach",
-        f"{above} comes first in Bradford's order for this need",
-        f"{above} meets more of the family's needs",
-        f"{above} is mainly for this need",
-        f"{above} is closer to the parent–infant relationship on the map",
-        f"{above} is more focused on these needs",
-    ]
     # Keys are always as long (strict only guards that): mutating this line changes nothing.
     for i, (x, y) in enumerate(zip(a.key(), b.key(), strict=True)):  # pragma: no mutate
         # Second for the same need as the one above: say why that one leads instead.
         if x != y and not (i == TURN and b.after == above):
-            return reasons[i]
+            if i == 1 and not b.lead:
+                return f"the remit of {above} is for one of the family's needs, at the level asked"
+            return _BELOW[i].format(above=above, after=b.after)
     return f"it stands level with {above}, listed by name"
 
 

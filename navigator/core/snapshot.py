@@ -120,7 +120,7 @@ class Snapshot:
         return AreaIndex.build(map=self.map, postcodes=self.postcodes)
 
     def navigate(
-        self, family: Family, as_of: dt.date, *, limit: int | None = None
+        self, family: Family, as_of: dt.date, *, limit: int | None = None, offset: int = 0
     ) -> NavigateResult:
         return navigate(
             map=self.map,
@@ -129,6 +129,7 @@ class Snapshot:
             family=family,
             as_of=as_of,
             limit=limit,
+            offset=offset,
         )
 
     @cached_property

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from navigator.core.models import Dated, Map, Rule, RuleKind, Service
 
 ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}
 
 
+@lru_cache(maxsize=4096)
 def when(day: dt.date) -> str:
-    """'12 June 2018'."""
+    """'12 June 2018' (remembered: a long answer names the same few dates many times)."""
     return f"{day.day} {day:%B %Y}"
 
 

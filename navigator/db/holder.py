@@ -33,10 +33,18 @@ class MapHolder:
     the map in hand, so a slow database never holds up a crowd of readers.
     """
 
-    def __init__(self, engine: Engine, postcodes: PostcodeTable, interval: float = 0.5) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        postcodes: PostcodeTable,
+        interval: float = 0.5,
+        sweep_every: float = 60.0,
+    ) -> None:
         self.engine = engine
         self.postcodes = postcodes
         self.interval = interval
+        self.sweep_every = sweep_every
+        self._swept = -float("inf")
         self._lock = threading.Lock()
         self._checking = threading.Lock()
         self._snapshot: Snapshot | None = None
@@ -96,6 +104,15 @@ class MapHolder:
                 # map it replaces stays frozen and is freed by reference counting once the
                 # last request using it ends: a snapshot holds no reference cycles
                 # (tests/db/test_holder.py fails if one does, as a frozen cycle is never freed).
+                # What else is alive at the freeze (requests in flight: their tasks and frames
+                # hold cycles) is frozen too and never collected once it dies, so at most once
+                # every `sweep_every` seconds the reload unfreezes and walks the whole heap:
+                # rare edits always sweep, a burst of them pays the whole walk once a minute
+                # (bench/README.md, soak: about 1 MB a minute per worker at an edit a second).
+                now = time.monotonic()
+                if now - self._swept >= self.sweep_every:
+                    gc.unfreeze()
+                    self._swept = now
                 gc.collect()
                 gc.freeze()
             self._checked = checked

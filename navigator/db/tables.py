@@ -32,6 +32,11 @@ class ServiceRow(SQLModel, table=True):
     levels: list[str] = Field(default_factory=list, sa_type=JSON)
     programmes: list[str] = Field(default_factory=list, sa_type=JSON)
     inferred: list[str] = Field(default_factory=list, sa_type=JSON)
+    levels_status: str | None = None
+    no_public_contact: str | None = None
+    contacts: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    sites: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    catchment: dict[str, Any] | None = Field(default=None, sa_type=JSON)
 
 
 class RuleRow(SQLModel, table=True):

@@ -535,3 +535,64 @@ def test_a_reader_key_reads_and_cannot_write(env: Env) -> None:
     assert env.client.post("/api/v1/services", json=NEW_SERVICE, headers=reader).status_code == 403
     assert env.client.get("/api/v1/audit", headers=reader).status_code == 403
     assert env.client.get("/api/v1/keys", headers=reader).status_code == 403
+
+
+# --- service facts (issue #13) -----------------------------------------------------------------
+
+PHONE = {
+    "kind": "phone",
+    "value": "01274 437503",
+    "label": "Families Information Service",
+    "own": True,
+    "source": "https://localoffer.bradford.gov.uk/Services/Details.aspx?mid=175",
+    "status": "confirmed",
+}
+
+
+NO_STATUS = {k: v for k, v in PHONE.items() if k != "status"}
+NOWHERE = {"text": "x", "areas": ["nowhere"], "status": "confirmed"}
+BAD_SITE = {"name": "x", "postcode": "not one", "source": "y", "status": "confirmed"}
+
+
+@pytest.mark.parametrize(
+    ("patch", "loc"),
+    [
+        ({"contacts": [PHONE | {"value": "999"}]}, ["body", "contacts", 0]),
+        ({"contacts": [PHONE | {"kind": "website"}]}, ["body", "contacts", 0]),
+        ({"contacts": [NO_STATUS]}, ["body", "contacts", 0, "status"]),
+        ({"catchment": NOWHERE}, ["body", "catchment", "areas", 0]),
+        ({"levels_status": "inferred"}, ["body"]),
+        ({"sites": [BAD_SITE]}, ["body", "sites", 0, "postcode"]),
+    ],
+)
+def test_bad_facts_are_422_naming_the_field(
+    env: Env, patch: dict[str, Any], loc: list[Any]
+) -> None:
+    c, url = env.client, "/api/v1/services/housing"
+    r = c.patch(url, json=patch, headers=env.editor | {"If-Match": _etag(env, "housing")})
+    assert r.status_code == 422, r.text
+    locs = [d["loc"] for d in r.json()["detail"]]
+    assert any(found[: len(loc)] == loc for found in locs), locs
+
+
+def test_facts_are_edited_audited_and_kept_off_a_confidential_service(env: Env) -> None:
+    c, url = env.client, "/api/v1/services/housing"
+    site = {"name": "City Hall", "postcode": "BD1 1HY", "source": "x", "status": "inferred"}
+    where = {"text": "Bradford district.", "areas": ["bradford-district"], "status": "confirmed"}
+    patch = {"contacts": [PHONE], "no_public_contact": None, "sites": [site], "catchment": where}
+    ok = c.patch(url, json=patch, headers=env.editor | {"If-Match": _etag(env, "housing")})
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["contacts"][0]["value"] == "01274 437503"
+    assert c.get(url).json()["sites"][0]["postcode"] == "BD1 1HY"
+    page = c.get(
+        "/api/v1/audit", params={"entity": "service", "entity_id": "housing"}, headers=env.editor
+    ).json()
+    assert page["items"][0]["after"]["contacts"][0]["value"] == "01274 437503"
+    assert page["items"][0]["before"].get("contacts", []) == []
+    site = {"name": "The refuge", "source": "x", "status": "confirmed"}
+    r = c.patch(
+        "/api/v1/services/refuge",
+        json={"sites": [site]},
+        headers=env.editor | {"If-Match": _etag(env, "refuge")},
+    )
+    assert r.status_code == 422

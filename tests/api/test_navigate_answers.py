@@ -43,9 +43,11 @@ def test_the_answer_carries_the_new_fields(seed_client: TestClient) -> None:
     top = body["recommendations"][0]
     assert top["service_id"] == "domestic-abuse"
     assert top["why_ranked"].startswith("First: its remit is domestic abuse")
-    assert {"kind": "phone", "value": "0808 2800 999", "label": "One Front Door"}.items() <= (
+    assert {"kind": "phone", "value": "0808 2800 999", "own": True}.items() <= (
         top["contacts"][0].items()
     )
+    assert top["contacts"][0]["label"].startswith("One Front Door")
+    assert top["no_public_contact"] is None
     assert isinstance(top["inferred"], list)
     assert top["pathway_explained"][0].startswith("You refer to Bradford Survive and Thrive")
     assert "inferred" in body["lmm"]
@@ -62,9 +64,19 @@ def test_a_limit_caps_each_list(seed_client: TestClient) -> None:
     assert cut["recommendations"] == full["recommendations"][:2]
 
 
+def test_an_offset_gives_the_next_page(seed_client: TestClient) -> None:
+    full = post(seed_client, PREGNANT)
+    page = post(seed_client, PREGNANT | {"limit": 2, "offset": 2})
+    assert page["totals"] == full["totals"]
+    assert page["recommendations"] == full["recommendations"][2:4]
+    assert page["not_eligible"] == full["not_eligible"][2:4]
+
+
 @pytest.mark.parametrize(
     ("change", "loc"),
     [
+        ({"offset": -1}, ["body", "offset"]),
+        ({"offset": 10**20}, ["body", "offset"]),
         ({"weeks_pregnant": 3}, ["body", "weeks_pregnant"]),
         ({"weeks_pregnant": 43}, ["body", "weeks_pregnant"]),
         ({"weeks_pregnant": "30"}, ["body", "weeks_pregnant"]),

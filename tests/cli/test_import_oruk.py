@@ -273,6 +273,16 @@ def test_import_from_a_feed_server_round_trips_our_facts(
     assert source.url.startswith(bradford_feed + "/services/")
     assert smabs.routes
     assert all(r.status is Status.imported for r in smabs.routes)
+    # Typed contacts come back typed (issue #13): its own page; never a line not its own.
+    assert [(c.kind, c.value) for c in smabs.contacts] == [
+        (
+            "website",
+            "https://bdct.nhs.uk/our-services/mental-health-services/specialist-mother-baby-mental-health-service",
+        )
+    ]
+    assert all(c.status is Status.imported and c.own for c in smabs.contacts)
+    slt = next(s for s in m.services if s.name == "Children's speech and language therapy")
+    assert ("phone", "01274 221166") in {(c.kind, c.value) for c in slt.contacts}
     again = _run(bradford_feed, "--need", "housing", "--area", "bradford-district")
     assert again.exit_code == 0, again.output
     assert "0 change(s) made" in again.output

@@ -87,7 +87,9 @@ def test_index_holds_bradfords_thirty_pre_2026_wards(
     moor = next(w for w in seed_index.wards if w.code == BRADFORD_MOOR)
     assert moor.name == "Bradford Moor"
     assert moor.count == sum(1 for _, w in postcodes.units.values() if w == BRADFORD_MOOR)
-    assert not any(w.partial_areas for w in seed_index.wards)
+    # Only the two maternity catchments, drawn by postcode district (issue #13), split a ward.
+    split = {a for w in seed_index.wards for a in w.partial_areas}
+    assert split <= {"bradford-maternity", "airedale-maternity"}
 
 
 def test_universe_is_bradford_and_craven_postcodes(
@@ -264,7 +266,13 @@ def _naive_overlap(
         return any(r.kind is RuleKind.area or has_area(r.rules) for r in rules)
 
     active = m.active_services(on)
-    known = {s.id: has_area([r for r in s.rules if r.active_on(on)]) for s in active}
+
+    def works(s: Service) -> list[str]:
+        return s.catchment.areas if s.catchment is not None else []
+
+    known = {
+        s.id: has_area([r for r in s.rules if r.active_on(on)]) or bool(works(s)) for s in active
+    }
     served: dict[str, frozenset[str]] = {}
     canonical: dict[frozenset[str], frozenset[str]] = {}
     memo: dict[tuple[int, int], tuple[float, int]] = {}
@@ -273,6 +281,9 @@ def _naive_overlap(
         for r in s.rules:
             if r.active_on(on):
                 out &= rule_set(r)
+        if works(s):
+            # Where it normally works, when its catchment names areas (issue #13).
+            out &= set().union(*(area_sets[a] for a in works(s)))
         served[s.id] = canonical.setdefault(frozenset(out), frozenset(out))
     scores = {}
     for s, t in itertools.combinations(sorted(active, key=lambda x: x.id), 2):

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from navigator.core.contacts import contacts_of, parse_contact
+from navigator.core.contacts import contacts_of
 from navigator.core.eligibility import Context, decide
 from navigator.core.family import Family
 from navigator.core.geography import PostcodeTable, locate
@@ -397,39 +397,51 @@ def test_smabs_rests_only_on_its_inferred_catchment(
 ) -> None:
     res = ask(seed_map, postcodes, child_age_months=3, needs=["severe_perinatal_mental_illness"])
     smabs = next(r for r in res.recommendations if r.service_id == "smabs")
-    assert len(smabs.inferred) == 1
+    assert len(smabs.inferred) == 3
     assert smabs.inferred[0].startswith("The rule “Lives in the NHS Bradford District and Craven")
+    # No source gives its levels, and "families cannot refer themselves" is read from its page.
+    assert smabs.inferred[1:] == [
+        "The levels it works at (Specialist)",
+        "That families cannot refer themselves",
+    ]
 
 
 # --- contacts --------------------------------------------------------------------------------
 
 
-def test_contacts_come_from_the_routes_and_say_whose_number_it_is(seed_map: Map) -> None:
+def test_contacts_are_typed_in_the_seed_and_say_whose_number_it_is(seed_map: Map) -> None:
+    """Issue #13: contact points come from the seed's typed contacts, never read from text."""
     front_door = seed_map.service("childrens-social-care")
     assert isinstance(front_door, Service)
-    got = [(c.value, c.label, c.hours) for c in contacts_of(front_door)]
-    assert got[0] == (
-        "01274 433999",
-        "For professionals",
-        "8.30am to 5pm Monday to Thursday, to 4.30pm Friday",
-    )
-    assert got[1][:2] == ("01274 431010", "Out of hours, Emergency Duty Team")
-    assert got[2][0] == "999"
-    assert "not the service's own number" in got[2][1]
+    got = contacts_of(front_door)
+    assert (got[0].value, got[0].own) == ("01274 433999", True)
+    assert "Integrated Front Door" in got[0].label
+    assert got[0].hours == "8.30am-5pm Monday to Thursday; to 4.30pm Friday"
+    assert got[0].source.startswith("https://")
+    assert got[0].status == "confirmed"
+    emergency = next(c for c in got if c.value == "999")
+    assert not emergency.own
+    assert "not the service's own number" in emergency.label
+    assert got[-1] is emergency  # its own lines first
     da = seed_map.service("domestic-abuse")
     assert da is not None
     national = next(c for c in contacts_of(da) if c.value == "0808 2000 247")
-    assert "a national helpline, not the service's own number" in national.label
+    assert not national.own
+    assert "national" in national.label.lower()
     lmm = seed_map.service("little-minds-matter")
     assert lmm is not None
-    assert contacts_of(lmm) == []  # no public number: none is made up
+    assert not lmm.own_contacts("phone")  # no public number of its own: none is made up
+    assert lmm.no_public_contact
+    assert "No public phone number" in lmm.no_public_contact
 
 
-def test_a_contact_without_a_number_gives_no_contact_point() -> None:
-    assert (
-        parse_contact("Monday to Friday, 9am to 5pm", route=RouteKind.referral, service_name="x")
-        == []
-    )
+def test_a_routes_contact_text_gives_no_contact_point() -> None:
+    m = load_seed(MINI_SEED)
+    hv = m.service("health-visiting")
+    assert hv is not None
+    text = "Call 01274 433999 (Monday to Friday)"
+    routed = hv.model_copy(update={"routes": [hv.routes[0].model_copy(update={"contact": text})]})
+    assert contacts_of(routed) == []
 
 
 # --- limit -----------------------------------------------------------------------------------

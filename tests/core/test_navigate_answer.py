@@ -43,7 +43,23 @@ HV = service(
 )
 MAP = with_map(
     HV,
-    service("direct", needs=[PIR], levels=UP, routes=[CONSULT, REFER], inferred=["needs"]),
+    service(
+        "direct",
+        needs=[PIR],
+        levels=UP,
+        routes=[CONSULT, REFER],
+        inferred=["needs"],
+        contacts=[
+            {
+                "kind": "phone",
+                "value": "01274 111111",
+                "label": "Duty line",
+                "own": True,
+                "source": "Source",
+                "status": "confirmed",
+            }
+        ],
+    ),
     service("via", needs=[PIR], levels=UP, routes=[REFER], ring="grey"),
     service("far", needs=[PIR], levels=UP, routes=[REFER], ring="outer"),
     service("nowhere", needs=[PIR], levels=["targeted"], routes=[REFER], ring="outer"),
@@ -141,6 +157,7 @@ def test_each_recommendation_says_why_it_stands_there() -> None:
 
 
 def test_a_whole_recommendation() -> None:
+    (contact,) = MAP.services_by_id["direct"].contacts
     direct = answer(MAP, FROM_HV).recommendations[0]
     assert direct.model_dump(mode="json") == {
         "service_id": "direct",
@@ -161,7 +178,8 @@ def test_a_whole_recommendation() -> None:
             "How to get there: that professionals can consult it",
             "That Health visiting consults Direct",
         ],
-        "contacts": [{"kind": "phone", "value": "01274 111111", "label": "Call", "hours": None}],
+        "contacts": [contact.model_dump(mode="json")],
+        "no_public_contact": None,
         "pathway_explained": ["You consult Direct: Ask for Team X"],
         "pathway_note": None,
     }

@@ -18,7 +18,6 @@ from navigator.core.ranking import (
     ease_of,
     leads_for,
     standing,
-    take_turns,
     why_ranked,
 )
 
@@ -237,23 +236,6 @@ def test_key_and_score_agree(better: Standing, worse: Standing) -> None:
     assert better.key() < worse.key()
     # Six decimals: the last parts can round alike (focus 0.75 and 0.5), never the wrong way.
     assert better.score() >= worse.score()
-
-
-def test_a_second_lead_for_a_need_waits_its_turn() -> None:
-    a = replace(MIDDLE, lead=Lead(HOUSING, "for housing", False, 0))
-    b = replace(MIDDLE, lead=Lead(HOUSING, "for housing", False, 1))
-    c = replace(MIDDLE, lead=Lead(PIR, "for bonding", False, 0))
-    off_level = replace(b, at_level=False)  # not leading here: no turn to wait
-    no_lead = replace(MIDDLE, lead=None)
-    turns = take_turns([(a, "A"), (b, "B"), (c, "C"), (off_level, "D"), (no_lead, "E"), (b, "F")])
-    assert [(t.turn, t.after) for t in turns] == [
-        (0, None),
-        (1, "A"),
-        (0, None),
-        (0, None),
-        (0, None),
-        (1, "A"),
-    ]
 
 
 # --- why it stands there -------------------------------------------------------------------------

@@ -177,8 +177,8 @@ def test_bad_yaml_names_the_line(tmp_path: Path) -> None:
 
 def test_map_copies_rebuild_their_indexes(mini_map: Map) -> None:
     assert mini_map.service("housing") is not None
-    assert mini_map.services_by_need["housing"]
+    assert mini_map.service_index.by_need["housing"]
     smaller = mini_map.model_copy(update={"services": mini_map.services[:1], "edges": []})
     assert smaller.service("housing") is None
-    assert "housing" not in smaller.services_by_need
+    assert "housing" not in smaller.service_index.by_need
     assert set(smaller.eligibility_signatures) == {"health-visiting"}

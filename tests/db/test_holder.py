@@ -47,6 +47,45 @@ def test_a_replaced_map_is_freed(postcodes: PostcodeTable) -> None:
         engine.dispose()
 
 
+class _InFlight:
+    """Stands for a request in flight at an edit: its task and frames hold a reference cycle."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_garbage_frozen_with_a_map_is_swept_at_the_next_sweep(postcodes: PostcodeTable) -> None:
+    """A cycle alive when a new map is frozen, and dropped later, is never collected while it
+    stays frozen: a reload unfreezes once `sweep_every` has passed, and only then."""
+    engine = connection.make_engine("sqlite://")
+    migrations.upgrade(engine)
+    seed_database(engine, MINI_SEED)
+    for sweep_every, freed in ((0.0, True), (float("inf"), False)):
+        holder = MapHolder(engine, postcodes, interval=0, sweep_every=sweep_every)
+        writer = MapWriter(engine, on_change=holder.expire)
+        try:
+            holder.current()
+            request = _InFlight()
+            gone = weakref.ref(request)
+            remit = "Swept." if freed else "Kept."
+            writer.patch_service(
+                service_id="housing", patch={"remit": remit}, if_match="*", actor="t"
+            )
+            holder.current()  # frozen with the new map while still alive
+            del request  # the request ends; its cycle is garbage now, but frozen
+            gc.collect()
+            assert gone() is not None, "frozen garbage is not collected"
+            writer.patch_service(
+                service_id="housing", patch={"remit": remit + "."}, if_match="*", actor="t"
+            )
+            holder.current()
+            gc.collect()
+            assert (gone() is None) is freed
+        finally:
+            gc.unfreeze()
+    engine.dispose()
+
+
 def test_reads_go_on_from_memory_when_the_database_is_away(postcodes: PostcodeTable) -> None:
     engine = connection.make_engine("sqlite://")
     migrations.upgrade(engine)

@@ -12,6 +12,7 @@ from sqlmodel import Session, SQLModel
 from typer.testing import CliRunner
 
 from navigator.cli import app
+from navigator.core.models import Map
 from navigator.db import connection, migrations, store
 from navigator.db.seeding import seed_database
 from navigator.settings import DEFAULT_SEED, get_settings
@@ -89,7 +90,44 @@ def test_a_map_stored_before_policy_was_data_gains_it(engine: Engine) -> None:
     assert "offer_by_level" not in lmm
     assert migrations.upgrade(engine) is migrations.Outcome.upgraded
     with Session(engine) as s:
-        assert store.load_map(s) == expected
+        assert _before_later_revisions(store.load_map(s)) == _before_later_revisions(expected)
+
+
+# What a downgrade below 0003 and 0007 loses for good, and their upgrades cannot bring back:
+# organisations beyond 0003's copy, the services' links to them, and the service facts.
+LATER_FACTS = {
+    "organisation_id": None,
+    "levels_status": None,
+    "contacts": [],
+    "no_public_contact": None,
+    "sites": [],
+    "catchment": None,
+}
+
+
+def _before_later_revisions(m: Map) -> Map:
+    services = [s.model_copy(update=LATER_FACTS) for s in m.services]
+    return m.model_copy(update={"services": services, "organisations": []})
+
+
+def test_service_facts_come_back_empty_after_a_downgrade_below_0007(engine: Engine) -> None:
+    migrations.upgrade(engine)
+    seed_database(engine, DEFAULT_SEED)
+    cfg = migrations.alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0005")
+    assert "contacts" not in {c["name"] for c in _columns(engine, "service")}
+    assert migrations.upgrade(engine) is migrations.Outcome.upgraded
+    with Session(engine) as s:
+        hv = store.load_map(s).service("health-visiting")
+    assert hv is not None
+    assert (hv.contacts, hv.sites, hv.catchment, hv.levels_status) == ([], [], None, None)
+
+
+def _columns(engine: Engine, table: str) -> list[dict[str, object]]:
+    with engine.connect() as conn:
+        return list(inspect(conn).get_columns(table))  # type: ignore[arg-type]
 
 
 def test_db_upgrade_command(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -116,6 +116,7 @@ def test_serve_with_two_workers_on_a_fresh_sqlite_file(tmp_path: Path) -> None:
     shuts down cleanly."""
     env = {**os.environ, "NAVIGATOR_DATA_DIR": str(tmp_path), "NAVIGATOR_SEED_FILE": str(MINI_SEED)}
     env.pop("NAVIGATOR_DATABASE_URL", None)
+    env.pop("MALLOC_ARENA_MAX", None)
     port = _free_port()
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
@@ -142,6 +143,11 @@ def test_serve_with_two_workers_on_a_fresh_sqlite_file(tmp_path: Path) -> None:
         while log.read_text().count("Application startup complete") < 2:
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.1)
+        if sys.platform == "linux":  # the workers start with glibc's malloc arenas capped
+            tasks = Path(f"/proc/{proc.pid}/task").glob("*")
+            children = [c for t in tasks for c in (t / "children").read_text().split()]
+            environs = [Path(f"/proc/{c}/environ").read_bytes().split(b"\0") for c in children]
+            assert sum(b"MALLOC_ARENA_MAX=2" in e for e in environs) >= 2, children
     finally:
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=30)

@@ -152,7 +152,7 @@ class Scorer:
         # whole universe as far as eligibility goes, but where it works is simply not known.
         self.known: list[bool] = []
         self.set_ids: dict[tuple[int, bool], int] = {}
-        self.served_memo: dict[tuple[object, ...], int] = {}
+        self.served_memo: dict[tuple[tuple[object, ...], tuple[str, ...]], int] = {}
         self.fixed_memo: dict[tuple[int, int, int, int], tuple[float, float]] = {}
         self.area_memo: dict[tuple[int, int], tuple[float, int]] = {}
 
@@ -171,12 +171,21 @@ class Scorer:
         return needs, levels, lo, hi, self._served_id(s)
 
     def _served_id(self, s: Service) -> int:
-        """The index in `sets` of the postcodes the service's rules of the day leave open."""
+        """The index in `sets` of the postcodes the service's rules of the day leave open,
+        within its catchment's areas where it records them (where it normally works: two
+        units anyone may choose still serve different places)."""
         active = tuple(r for r in s.rules if r.active_on(self.day))
-        sig = tuple(r.signature() for r in active)
+        works = tuple(s.catchment.areas) if s.catchment is not None else ()
+        sig = (tuple(r.signature() for r in active), works)
         sid = self.served_memo.get(sig)
         if sid is None:
-            key = (self.index.served(active), records_catchment(active))
+            served = self.index.served(active)
+            if works:
+                within = 0
+                for area in works:
+                    within |= self.index.areas.get(area, 0)
+                served &= within
+            key = (served, records_catchment(active) or bool(works))
             sid = self.set_ids.get(key)
             if sid is None:
                 sid = self.set_ids[key] = len(self.sets)

@@ -33,6 +33,8 @@ from navigator.core.models import (
     AgeMonths,
     Area,
     AreaClause,
+    Catchment,
+    ContactPoint,
     EdgeKind,
     Level,
     Map,
@@ -42,6 +44,7 @@ from navigator.core.models import (
     Rule,
     RuleKind,
     Service,
+    Site,
     Slug,
     Source,
     Status,
@@ -91,6 +94,11 @@ class Proposal(BaseModel):
     programmes: list[str] = []
     address: str | None = None
     confidential_address: bool = False
+    levels_status: Status | None = None
+    contacts: list[ContactPoint] = []
+    no_public_contact: str | None = None
+    sites: list[Site] = []
+    catchment: Catchment | None = None
     inferred: list[str] = []
     sources: list[Source] = Field(default=[], description="By default, the proposal itself")
     last_verified: dt.date | None = Field(default=None, description="By default, the day asked")

@@ -8,15 +8,13 @@ import re
 
 from navigator.core.models import Map, Organisation, Rule, Service
 
-# UK phone numbers as the seed writes them: 01274 433999, 0808 2800 999, 999.
-_PHONE = re.compile(r"\b(0\d{2,4}[ \d]{6,9}\d|999)\b")
 _POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})\b")
 
 
 def phone_numbers(service: Service) -> list[str]:
-    """Phone numbers found in the service's route contacts, each once, in order."""
-    found = [n for r in service.routes for n in _PHONE.findall(r.contact or "")]
-    return list(dict.fromkeys(found))
+    """The service's own phone numbers from its typed contacts, each once, in order: never
+    999, 111 or a helpline that is not its own, and never a number read out of free text."""
+    return list(dict.fromkeys(c.value for c in service.own_contacts("phone")))
 
 
 def _rules(rules: list[Rule], day: dt.date | None) -> list[Rule]:

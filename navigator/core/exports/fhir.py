@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from navigator.core.contacts import contacts_of
 from navigator.core.errors import NavigatorError
 from navigator.core.exports import area_ids, organisation_of, organisations_in_use, phone_numbers
 from navigator.core.exports.oruk import uid as oruk_uid
@@ -28,6 +29,17 @@ from navigator.core.wording import eligibility_in_words
 FHIR_VERSION = "4.0.1"
 FHIR_JSON = "application/fhir+json"
 ODS_SYSTEM = "https://fhir.nhs.uk/Id/ods-organization-code"
+# org-id.guide's lists for charity and company numbers, as identifier systems.
+CHARITY_SYSTEM = "http://org-id.guide/list/GB-CHC"
+COMPANY_SYSTEM = "http://org-id.guide/list/GB-COH"
+# Typed contact kinds as FHIR ContactPoint systems (an address is not a ContactPoint).
+TELECOM_SYSTEMS = {
+    "phone": "phone",
+    "email": "email",
+    "website": "url",
+    "referral_form": "url",
+    "portal": "url",
+}
 # HL7's service-referral-method codes that our route kinds come closest to.
 REFERRAL_SYSTEM = "http://terminology.hl7.org/CodeSystem/service-referral-method"
 MAX_COUNT = 500
@@ -69,9 +81,34 @@ def organization(org: Organisation, *, last_updated: dt.datetime | None = None) 
     out: dict[str, Any] = {"resourceType": "Organization", "id": org.id}
     if last_updated is not None:
         out["meta"] = {"lastUpdated": instant(last_updated)}
-    if org.ods_code:
-        out["identifier"] = [{"system": ODS_SYSTEM, "value": org.ods_code}]
+    found = [
+        {"system": system, "value": value}
+        for system, value in (
+            (ODS_SYSTEM, org.ods_code),
+            (CHARITY_SYSTEM, org.charity_number),
+            (COMPANY_SYSTEM, org.company_number),
+        )
+        if value
+    ]
+    if found:
+        out["identifier"] = found
     out |= {"active": True, "name": org.name}
+    if org.website:
+        out["telecom"] = [{"system": "url", "value": org.website}]
+    return out
+
+
+def telecom(service: Service) -> list[dict[str, Any]]:
+    """The service's own contact points as FHIR ContactPoints, in order: never 999, a helpline
+    or a switchboard that is not its own, and never a number read out of free text."""
+    out: list[dict[str, Any]] = []
+    for c in contacts_of(service):
+        if not c.own or c.kind not in TELECOM_SYSTEMS:
+            continue
+        point: dict[str, Any] = {"system": TELECOM_SYSTEMS[c.kind], "value": c.value}
+        if c.kind == "phone":
+            point["use"] = "work"
+        out.append(point)
     return out
 
 
@@ -89,6 +126,10 @@ def healthcare_service(
     areas = {a.id: a for a in m.areas}
     served = area_ids(service, day)
     phones = phone_numbers(service)
+    points = telecom(service)
+    details = [f"- {r.how}" for r in service.routes]
+    if service.no_public_contact:
+        details.append(f"- {service.no_public_contact}")
     org = organisation_of(service, m)
     ring = rings.get(service.ring)
     out: dict[str, Any] = {
@@ -113,10 +154,10 @@ def healthcare_service(
         ],
         "name": service.name,
         "comment": service.remit,
-        "extraDetails": "\n".join(f"- {r.how}" for r in service.routes) or None,
+        "extraDetails": "\n".join(details) or None,
     }
-    if phones:
-        out["telecom"] = [{"system": "phone", "value": p} for p in phones]
+    if points:
+        out["telecom"] = points
     if served:
         out["coverageArea"] = [{"display": areas[a].name if a in areas else a} for a in served]
     out["eligibility"] = [
@@ -436,7 +477,15 @@ def search_organisations(
     search = parse_search(
         "Organization",
         params,
-        identifiers=lambda o: [(ODS_SYSTEM, o.ods_code)] if o.ods_code else [],
+        identifiers=lambda o: [
+            (system, value)
+            for system, value in (
+                (ODS_SYSTEM, o.ods_code),
+                (CHARITY_SYSTEM, o.charity_number),
+                (COMPANY_SYSTEM, o.company_number),
+            )
+            if value
+        ],
         name_of=lambda o: o.name,
         id_of=lambda o: o.id,
     )

@@ -22,10 +22,11 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from navigator.core.contacts import contacts_of
 from navigator.core.errors import UnsupportedParameter
 from navigator.core.exports import area_ids, organisation_of, phone_numbers, split_address
 from navigator.core.geography import Location
-from navigator.core.models import Map, Organisation, Service
+from navigator.core.models import ContactKind, Map, Organisation, Service
 from navigator.core.search import ServiceQuery, find_services
 from navigator.core.wording import eligibility_in_words
 
@@ -37,8 +38,19 @@ NEEDS_TAXONOMY = "bradford-early-years-needs"
 LEVELS_TAXONOMY = "bradford-early-years-levels"
 RINGS_TAXONOMY = "bradford-early-years-rings"
 FACTS_TAXONOMY = "bradford-early-years-navigator-facts"
-# org-id.guide's scheme for the NHS Organisation Data Service.
+# org-id.guide's schemes: the NHS Organisation Data Service, the Charity Commission for England
+# and Wales, and Companies House.
 ODS_SCHEME = "GB-NHS"
+CHARITY_SCHEME = "GB-CHC"
+COMPANY_SCHEME = "GB-COH"
+CONTACT_WORDS: dict[ContactKind, str] = {
+    "phone": "Phone",
+    "email": "Email",
+    "website": "Web page",
+    "referral_form": "Referral form",
+    "portal": "Referral portal",
+    "address": "Address",
+}
 
 # The kinds of fact published as attributes: code -> (name, description).
 FACT_KINDS: dict[str, tuple[str, str]] = {
@@ -53,7 +65,18 @@ FACT_KINDS: dict[str, tuple[str, str]] = {
     ),
     "eligibility": ("Who can use it", "Who can use the service, in words: the rules in force"),
     "route": ("How to get there", "A way to reach the service: its kind, what to do and whom"),
-    "phone": ("Phone number", "A phone number from the service's routes"),
+    "phone": ("Phone number", "The service's own phone number, from its typed contacts"),
+    "other_line": (
+        "Not the service's own line",
+        "A number or page that is not the service's own (999, NHS 111, a national helpline, a "
+        "switchboard, a directory), with its label: never the service's phone",
+    ),
+    "no_public_contact": (
+        "No public contact",
+        "Where no public route to the service exists: what to do instead",
+    ),
+    "site": ("Site", "A public place the service runs from: name, address and postcode"),
+    "catchment": ("Catchment", "Where the service works, in words, with how sure we are"),
     "alternate_name": ("Other name", "Another name the service is known by"),
     "former_name": ("Former name", "A name the service had before"),
     "programme": ("Programme", "A programme the service is part of or funded by"),
@@ -192,6 +215,21 @@ def _facts(service: Service, feed: Feed) -> Iterator[tuple[str, str, str]]:
         yield "route", route.how, described[0].upper() + described[1:]
     for number in phone_numbers(service):
         yield "phone", number, FACT_KINDS["phone"][1]
+    for c in service.contacts:
+        if not c.own:
+            yield "other_line", f"{c.value}: {c.label}", FACT_KINDS["other_line"][1]
+    if service.no_public_contact:
+        yield "no_public_contact", service.no_public_contact, FACT_KINDS["no_public_contact"][1]
+    if not service.confidential_address:
+        for site in service.sites:
+            where = ", ".join(x for x in (site.name, site.address, site.postcode) if x)
+            yield "site", where, f"{FACT_KINDS['site'][1]} ({site.status.value})"
+    if service.catchment is not None:
+        yield (
+            "catchment",
+            service.catchment.text,
+            f"{FACT_KINDS['catchment'][1]} ({service.catchment.status.value})",
+        )
     for name in service.aliases:
         yield "alternate_name", name, FACT_KINDS["alternate_name"][1]
     for name in service.former_names:
@@ -285,6 +323,18 @@ def organization_id(org: Organisation, m: Map) -> str:
     return uid("organization", f"organisation:{org.id}" if listed else org.name)
 
 
+def identifiers(org: Organisation) -> list[tuple[str, str, str, str]]:
+    """(key, org-id.guide scheme, type, value) of each identifier the organisation has."""
+    out = []
+    if org.ods_code:
+        out.append(("ods", ODS_SCHEME, "ODS code", org.ods_code))
+    if org.charity_number:
+        out.append(("charity", CHARITY_SCHEME, "Charity number", org.charity_number))
+    if org.company_number:
+        out.append(("company", COMPANY_SCHEME, "Company number", org.company_number))
+    return out
+
+
 def organization(service: Service, m: Map, *, full: bool) -> dict[str, Any]:
     org = organisation_of(service, m)
     oid = organization_id(org, m)
@@ -293,15 +343,19 @@ def organization(service: Service, m: Map, *, full: bool) -> dict[str, Any]:
         "name": org.name,
         "description": org.name + (f" (ODS code {org.ods_code})" if org.ods_code else ""),
     }
-    if full and org.ods_code:
+    if org.website:
+        out["website"] = org.website
+    found = identifiers(org)
+    if full and found:
         out["organization_identifiers"] = [
             {
-                "id": uid("organization_identifier", f"{org.id}:ods"),
+                "id": uid("organization_identifier", f"{org.id}:{key}"),
                 "organization_id": oid,
-                "identifier_scheme": ODS_SCHEME,
-                "identifier_type": "ODS code",
-                "identifier": org.ods_code,
+                "identifier_scheme": scheme,
+                "identifier_type": kind,
+                "identifier": value,
             }
+            for key, scheme, kind, value in found
         ]
     return out
 
@@ -367,9 +421,13 @@ def service_summary(service: Service, feed: Feed) -> dict[str, Any]:
         out["minimum_age"] = lo
     if hi is not None:
         out["maximum_age"] = hi
-    url = next((s.url for s in service.sources if s.url and s.status.value == "confirmed"), None)
+    # The service's own page and email from its typed contacts: never a citation.
+    url = service.url()
     if url:
         out["url"] = url
+    email = next((c.value for c in service.own_contacts("email")), None)
+    if email:
+        out["email"] = email
     out["organization"] = org
     return out
 
@@ -399,7 +457,7 @@ def service_full(service: Service, feed: Feed) -> dict[str, Any]:
         "languages": [],
         "funding": [],
         "cost_options": [],
-        "contacts": [],
+        "contacts": contacts(service),
         "attributes": [
             {
                 "id": uid("attribute", f"{service.id}:{term['id']}"),
@@ -411,6 +469,25 @@ def service_full(service: Service, feed: Feed) -> dict[str, Any]:
             for link_type, term in service_terms(service, feed)
         ],
     }
+    return out
+
+
+def contacts(service: Service) -> list[dict[str, Any]]:
+    """The service's own contact points, one contact each: its label as the name, and how to
+    reach it (kind, value, hours) as the title. Lines that are not its own are facts instead."""
+    out = []
+    for c in contacts_of(service):
+        if not c.own or (c.kind == "address" and service.confidential_address):
+            continue
+        title = f"{CONTACT_WORDS[c.kind]}: {c.value}" + (f" ({c.hours})" if c.hours else "")
+        out.append(
+            {
+                "id": uid("contact", f"{service.id}:{c.kind}:{c.value}"),
+                "service_id": uid("service", service.id),
+                "name": c.label,
+                "title": title,
+            }
+        )
     return out
 
 
