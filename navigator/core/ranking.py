@@ -239,7 +239,7 @@ def why_ranked(
 ) -> str:
     """One sentence: where it stands, what places it there, and why it is below the one above."""
     labels = {lv.id: lv.label for lv in m.levels}
-    place = "First" if position == 1 else f"{ordinal(position).capitalize()}"
+    place = ordinal(position).capitalize()
     if s.lead and s.lead.urgent:
         what = f"its remit is {s.lead.because}, which comes before everything else"
     elif s.lead:
