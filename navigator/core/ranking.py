@@ -126,7 +126,7 @@ class Standing:
             (min(9, self.needs_met), 10),
             (1 if self.primary else 0, 2),
             (2 - RING_ORDER[self.ring], 3),
-            (min(9, int(self.focus * 9)), 10),
+            (int(self.focus * 9), 10),  # focus is a share: 0 to 1
         ]
         value, top = 0, 0
         for v, radix in parts:
