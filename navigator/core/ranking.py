@@ -126,7 +126,7 @@ class Standing:
             (min(9, self.needs_met), 10),
             (1 if self.primary else 0, 2),
             (2 - RING_ORDER[self.ring], 3),
-            (min(9, int(self.focus * 9)), 10),
+            (int(self.focus * 9), 10),  # focus is a share: 0 to 1
         ]
         value, top = 0, 0
         for v, radix in parts:
@@ -215,7 +215,8 @@ _BELOW = (
 
 def _below(a: Standing, b: Standing, above: str) -> str:
     """Why `b` stands below `above` (standing `a`): the first part in which they differ."""
-    for i, (x, y) in enumerate(zip(a.key(), b.key(), strict=True)):
+    # Keys are always as long (strict only guards that): mutating this line changes nothing.
+    for i, (x, y) in enumerate(zip(a.key(), b.key(), strict=True)):  # pragma: no mutate
         # Second for the same need as the one above: say why that one leads instead.
         if x != y and not (i == TURN and b.after == above):
             if i == 1 and not b.lead:
@@ -238,7 +239,7 @@ def why_ranked(
 ) -> str:
     """One sentence: where it stands, what places it there, and why it is below the one above."""
     labels = {lv.id: lv.label for lv in m.levels}
-    place = "First" if position == 1 else f"{ordinal(position).capitalize()}"
+    place = ordinal(position).capitalize()
     if s.lead and s.lead.urgent:
         what = f"its remit is {s.lead.because}, which comes before everything else"
     elif s.lead:

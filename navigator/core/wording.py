@@ -48,7 +48,7 @@ def lower_first(text: str) -> str:
 def ordinal(n: int) -> str:
     if n in ORDINALS:
         return ORDINALS[n]
-    suffix = "th" if 11 <= n % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 
 

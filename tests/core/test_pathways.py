@@ -348,3 +348,11 @@ def test_no_route_from_a_service_the_map_does_not_hold_on_the_day() -> None:
     assert g.pathway(A, T, day=DAY, self_referral=False, practical=True) is None
     assert g.paths_from("nowhere", DAY) == {}
     assert g.practical_paths("nowhere", DAY, frozenset()) == {}
+
+
+def test_a_pathway_consults_first_unless_told_otherwise() -> None:
+    g = graph_of(edge(A, T, "refers"), edge(A, T, "consults"))
+    for practical in (False, True):
+        p = g.pathway(A, T, day=DAY, self_referral=False, practical=practical)
+        assert p is not None
+        assert p.steps == (Step(A, T, "consults"),)

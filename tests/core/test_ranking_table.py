@@ -223,6 +223,7 @@ def test_score(st: Standing, score: float) -> None:
         (MIDDLE, replace(MIDDLE, turn=1)),
         (replace(MIDDLE, level_gap=0), MIDDLE),
         (MIDDLE, replace(MIDDLE, lead=None)),
+        (replace(MIDDLE, at_level=False), replace(MIDDLE, at_level=False, lead=None)),
         (MIDDLE, replace(MIDDLE, check=True)),
         (replace(MIDDLE, ease=Ease.direct), MIDDLE),
         (replace(MIDDLE, lead=Lead(HOUSING, "for housing", False, 0)), MIDDLE),

@@ -290,3 +290,10 @@ WITH_RULES: Service = service(
 )
 def test_eligibility_in_words(s: Service, day: dt.date | None, lines: list[str]) -> None:
     assert eligibility_in_words(s, MINI, day=day) == lines
+
+
+def test_describe_rule_gives_the_dates_unless_told_not_to() -> None:
+    dated = rule("area", area="bsb", valid_from=APRIL_2020)
+    assert (
+        describe_rule(dated, MINI) == "Lives in the Better Start Bradford area (from 1 April 2020)"
+    )
