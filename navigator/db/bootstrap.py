@@ -28,7 +28,10 @@ def prepare(engine: Engine, seed_file: Path | None = None) -> migrations.Outcome
     current and the map loaded.
     """
     with migrations.exclusive(engine):
-        outcome = migrations.upgrade(engine)
+        # At the newest revision already (every start but the first after an upgrade): known
+        # from a read of alembic_version, without loading Alembic.
+        is_current = migrations.is_current(engine)
+        outcome = migrations.Outcome.current if is_current else migrations.upgrade(engine)
         if seed_file is not None:
             ensure_seeded(engine, seed_file)
     return outcome
