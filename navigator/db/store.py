@@ -10,10 +10,10 @@ from collections import defaultdict
 from collections.abc import Iterator
 from functools import cache
 from itertools import count
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from sqlalchemy import Connection, Date, DateTime, Select, Table
 from sqlmodel import Session, col, delete, func, select
 
@@ -30,8 +30,10 @@ from navigator.core.models import (
     Organisation,
     Policy,
     RingInfo,
+    Route,
     Rule,
     Service,
+    Source,
     Vocabulary,
     dump,
 )
@@ -48,6 +50,8 @@ from navigator.db.tables import (
 )
 
 # --- reading ----------------------------------------------------------------------------------
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def _setting(session: Session, key: str) -> Any:
@@ -89,12 +93,37 @@ _ROW_ONLY = frozenset({"id", "service_id", "parent_id", "position"})
 def _dicts(conn: Connection, statement: Select[Any]) -> Iterator[dict[str, Any]]:
     result = conn.execute(statement)
     keys = list(result.keys())
-    for row in result:
+    for row in result.fetchall():  # one fetch: iterating fetches row by row
         yield dict(zip(keys, row, strict=True))
 
 
-def _rules_by_service(conn: Connection, only: str | None) -> dict[str, list[dict[str, Any]]]:
-    """Each service's rules (only `only`'s, if given) as nested dicts, any_of holding its own."""
+class _Interned:
+    """Equal rows become one shared model, validated once: rules, routes and sources repeat
+    across services (the district's area rule, a council's phone route), and the models are
+    frozen, so sharing them is safe and saves both the validation and the memory."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[Any, ...], BaseModel] = {}
+
+    def get(
+        self, cls: type[M], data: dict[str, Any], nested: dict[str, list[M]] | None = None
+    ) -> M:
+        """`cls` from a row's `data`, with `nested` models (themselves interned) added."""
+        full = {**data, **nested} if nested else data
+        try:
+            key = (cls, *data.values(), *(tuple(map(id, v)) for v in (nested or {}).values()))
+            found = self._seen.get(key)
+        except TypeError:  # an unhashable value (a JSON column): validated on its own
+            return cls.model_validate(full)
+        if found is None:
+            found = self._seen[key] = cls.model_validate(full)
+        return found  # type: ignore[return-value]  # keyed by cls
+
+
+def _rules_by_service(
+    conn: Connection, only: str | None, interned: _Interned
+) -> dict[str, list[Rule]]:
+    """Each service's rules (only `only`'s, if given) in order, any_of holding its own."""
     rule = _table("rule")
     fields = [c for c in rule.columns if c.name not in ("service_id", "position")]
     by_id: dict[int, dict[str, Any]] = {}
@@ -113,20 +142,26 @@ def _rules_by_service(conn: Connection, only: str | None) -> dict[str, list[dict
             under.append((parent, data))
     for parent, data in under:  # already in position order
         by_id[parent]["rules"].append(data)
-    return top
+
+    def build(data: dict[str, Any]) -> Rule:
+        nested = [build(d) for d in data.pop("rules")]
+        return interned.get(Rule, data, {"rules": nested})
+
+    return {service_id: [build(d) for d in rules] for service_id, rules in top.items()}
 
 
 def _children_by_service(
-    conn: Connection, name: str, only: str | None
-) -> dict[str, list[dict[str, Any]]]:
+    conn: Connection, name: str, cls: type[M], only: str | None, interned: _Interned
+) -> dict[str, list[M]]:
     table = _table(name)
     fields = [c for c in table.columns if c.name not in _ROW_ONLY]
-    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    out: dict[str, list[M]] = defaultdict(list)
     statement = sa.select(table.c.service_id, *fields).order_by(table.c.position, table.c.id)
     if only is not None:
         statement = statement.where(table.c.service_id == only)
     for data in _dicts(conn, statement):
-        out[data.pop("service_id")].append(data)
+        service_id = data.pop("service_id")
+        out[service_id].append(interned.get(cls, data))
     return out
 
 
@@ -145,8 +180,12 @@ def _connection(session: Session) -> Connection:
 
 def _services(conn: Connection, only: str | None = None) -> list[Service]:
     """Every service in order, or only the one with id `only` (none if there is no such)."""
-    rules = _rules_by_service(conn, only)
-    children = {key: _children_by_service(conn, key[:-1], only) for key in ("routes", "sources")}
+    interned = _Interned()
+    children: dict[str, dict[str, list[Any]]] = {
+        "rules": _rules_by_service(conn, only, interned),
+        "routes": _children_by_service(conn, "route", Route, only, interned),
+        "sources": _children_by_service(conn, "source", Source, only, interned),
+    }
     service = _table("service")
     fields = [c for c in service.columns if c.name != "position"]
     statement = sa.select(*fields).order_by(service.c.position)
@@ -155,8 +194,6 @@ def _services(conn: Connection, only: str | None = None) -> list[Service]:
     out = []
     for data in _dicts(conn, statement):
         ident = data["id"]
-        # Popped as each service is built, so the rows' dicts are freed as the models grow.
-        data["rules"] = rules.pop(ident, [])
         for key, by_service in children.items():
             data[key] = by_service.pop(ident, [])
         out.append(Service.model_validate(data))
@@ -171,11 +208,12 @@ def _edges(conn: Connection, only: int | None = None) -> tuple[list[int], list[E
     )
     if only is not None:
         statement = statement.where(edge.c.id == only)
-    ids, edges = [], []
-    for data in _dicts(conn, statement):
-        ids.append(data.pop("id"))
-        edges.append(Edge.model_validate(data))
-    return ids, edges
+    rows = list(_dicts(conn, statement))
+    ids = [data.pop("id") for data in rows]
+    return ids, _EDGES.validate_python(rows)  # one call for the list: tens of thousands
+
+
+_EDGES = TypeAdapter(list[Edge])
 
 
 def load_map(session: Session) -> Map:
