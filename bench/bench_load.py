@@ -256,7 +256,7 @@ def measure(label: str, code: Path | None, args: argparse.Namespace, pg_url: str
         databases = {"SQLite file": lambda n: f"sqlite:///{tmp}/load-{n}.db"}
         if pg_url is not None:
             databases["PostgreSQL"] = lambda n: pg_url
-        for db, url_for in databases.items():
+        for db, url_for in databases.items() if not args.no_load else ():
             for n in sizes:
                 url = url_for(n)
                 if db == "PostgreSQL":
@@ -318,6 +318,7 @@ def main() -> None:
     parser.add_argument("--baseline", help="also measure the code at this git revision")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--no-cold", action="store_true", help="no cold starts")
+    parser.add_argument("--no-load", action="store_true", help="no writes and reads")
     parser.add_argument("--child")
     args = parser.parse_args()
     if args.child:
