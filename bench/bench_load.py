@@ -290,7 +290,7 @@ def measure(label: str, code: Path | None, args: argparse.Namespace, pg_url: str
             )
     if args.engine:
         for n in sizes:
-            e = run_child(code, "engine", n, 30)
+            e = run_child(code, "engine", n, max(5, min(30, 300_000 // n)))
             print(
                 f"engine, {n:,} services: directory mix median {e['mix_median_ms']:.1f} ms, "
                 f"p95 {e['mix_p95_ms']:.1f} ms (first {e['mix_first_s']:.2f} s); worst case "
