@@ -156,11 +156,11 @@ def version_check(urls: dict[str, str], repeat: int) -> None:
 
 
 @contextlib.contextmanager
-def server(env: dict[str, str], workers: int) -> Iterator[str]:
+def server(env: dict[str, str], workers: int, *, access_log: bool = True) -> Iterator[str]:
     import httpx
 
     port = free_port()
-    full_env = {**os.environ, **env, "NAVIGATOR_ACCESS_LOG": "true"}
+    full_env = {**os.environ, **env, "NAVIGATOR_ACCESS_LOG": str(access_log).lower()}
     if "NAVIGATOR_DATABASE_URL" not in env:
         full_env.pop("NAVIGATOR_DATABASE_URL", None)
     command = [sys.executable, "-m", "navigator", "serve", "--port", str(port)]
@@ -272,6 +272,65 @@ def throughput(databases: dict[str, dict[str, str]], requests: int, concurrency:
                     )
 
 
+# --- throughput with wrk, navigate against /healthz in alternating rounds ------------------------
+
+
+def wrk(url: str, *, seconds: float, connections: int, script: Path | None) -> float:
+    """Requests a second from one wrk run (a C load generator: it takes far less of the CPU
+    than a Python one, so more of it is left to the server)."""
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s"]
+    if script is not None:
+        command += ["-s", str(script)]
+    done = subprocess.run([*command, url], capture_output=True, text=True, check=True)
+    for line in done.stdout.splitlines():
+        if line.startswith("Requests/sec:"):
+            return float(line.split()[1])
+    raise RuntimeError(f"no rate in wrk's output: {done.stdout}")
+
+
+def wrk_rounds(
+    databases: dict[str, dict[str, str]], rounds: int, seconds: float, connections: int
+) -> None:
+    """Per database and number of workers: `rounds` rounds of navigate then /healthz, access
+    log off; medians, and the median of each round's navigate / healthz ratio."""
+    import shutil
+
+    if shutil.which("wrk") is None:
+        print("\n(wrk not installed: wrk rounds skipped)")
+        return
+    print(
+        f"\n## Throughput with wrk (seed map; -t1 -c{connections}, {rounds} alternating rounds "
+        f"of {seconds:g} s, access log off)"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "navigate.lua"
+        script.write_text(
+            'wrk.method = "POST"\n'
+            f"wrk.body = {json.dumps(json.dumps(BODY))}\n"
+            'wrk.headers["Content-Type"] = "application/json"\n'
+        )
+        for label, env in databases.items():
+            for workers in (1, 2):
+                with server(env, workers, access_log=False) as base:
+                    nav, health = [], []
+                    for _ in range(rounds):
+                        nav.append(
+                            wrk(f"{base}/api/v1/navigate", seconds=seconds,
+                                connections=connections, script=script)
+                        )  # fmt: skip
+                        health.append(
+                            wrk(f"{base}/healthz", seconds=seconds, connections=connections,
+                                script=None)
+                        )  # fmt: skip
+                    ratios = [n / h for n, h in zip(nav, health, strict=True)]
+                    print(
+                        f"{label}, {workers} worker(s): POST /api/v1/navigate "
+                        f"{statistics.median(nav):,.0f} req/s, GET /healthz "
+                        f"{statistics.median(health):,.0f} req/s; navigate / healthz "
+                        f"{statistics.median(ratios):.2f}x ({min(ratios):.2f} to {max(ratios):.2f})"
+                    )
+
+
 # --- PostgreSQL, when there is one -------------------------------------------------------------
 
 
@@ -306,7 +365,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes and counts")
     parser.add_argument("--sizes", default="1000,10000,50000")
     parser.add_argument("--skip-postgres", action="store_true")
-    parser.add_argument("--only", choices=["cold", "check", "http"], help="one section")
+    parser.add_argument("--only", choices=["cold", "check", "http", "wrk"], help="one section")
+    parser.add_argument("--rounds", type=int, default=5, help="wrk rounds per server")
+    parser.add_argument("--seconds", type=float, default=3.0, help="each wrk round")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--cold-start-child")
     parser.add_argument("--load-child")
@@ -337,6 +398,9 @@ def main() -> None:
             databases["PostgreSQL"] = {"NAVIGATOR_DATABASE_URL": pg_url}
         if args.only in (None, "http"):
             throughput(databases, requests, concurrency=args.connections)
+        if args.only in (None, "wrk"):
+            rounds = 2 if args.quick else args.rounds
+            wrk_rounds(databases, rounds, args.seconds, args.connections)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,10 @@ def prepare(engine: Engine, seed_file: Path | None = None) -> migrations.Outcome
     current and the map loaded.
     """
     with migrations.exclusive(engine):
-        outcome = migrations.upgrade(engine)
+        # At the newest revision already (every start but the first after an upgrade): known
+        # from a read of alembic_version, without loading Alembic.
+        is_current = migrations.is_current(engine)
+        outcome = migrations.Outcome.current if is_current else migrations.upgrade(engine)
         if seed_file is not None:
             ensure_seeded(engine, seed_file)
     return outcome
@@ -56,27 +59,33 @@ def load_snapshot(engine: Engine, postcodes: PostcodeTable) -> Snapshot:
     grouped query), else when the map was seeded, else the map's last review.
     """
     with Session(engine) as session:
-        m = store.load_map(session)
+        m, edge_ids = store.load_map_and_edge_ids(session)
         return Snapshot(
             map=m,
             version=store.map_version(session),
             postcodes=postcodes,
-            modified=load_modified(session, m),
+            modified=load_modified(session, m, edge_ids),
             etag_key=store.etag_key(session),
         )
 
 
-def load_modified(session: Session, m: Map) -> dict[str, dt.datetime]:
+def load_modified(
+    session: Session, m: Map, edge_ids: list[int] | None = None
+) -> dict[str, dt.datetime]:
     """When each service of `m` last really changed: the newest audit entry touching it, else
-    when the map was seeded, else the map's last review."""
+    when the map was seeded, else the map's last review.
+
+    `edge_ids`: the stored id of each of `m`'s edges, when `m` was just read with them (saves
+    reading the edges again)."""
     base = store.seeded_at(session) or dt.datetime.combine(
         m.meta.last_reviewed or dt.date(2000, 1, 1), dt.time(), dt.UTC
     )
+    edges = store.list_edges(session) if edge_ids is None else zip(edge_ids, m.edges, strict=True)
     return modified_times(
         m,
         base=base,
         changes=store.last_changes(session),
-        edges={str(i): e for i, e in store.list_edges(session)},
+        edges={str(i): e for i, e in edges},
     )
 
 

@@ -67,13 +67,18 @@ class MapHolder:
         self._checked = -float("inf")
 
     def current(self) -> Snapshot:
+        """The map, asking the database only when the last check is older than the interval."""
         # No local reference to the map in hand while checking: if it is replaced, nothing here
         # may keep it from the collector (see _check).
+        if (fresh := self.cached()) is not None:
+            return fresh
         if self._snapshot is not None and not self._checking.acquire(blocking=False):
             return self._snapshot  # another request is checking right now: no need to wait
         if self._snapshot is None:
             self._checking.acquire()
         try:
+            if (fresh := self.cached()) is not None:  # the request it waited for checked
+                return fresh
             return self._check()
         except SQLAlchemyError as exc:
             if self._snapshot is None:

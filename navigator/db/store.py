@@ -7,8 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import Any
+from collections.abc import Iterator
+from functools import cache
+from itertools import count
+from typing import Any, TypeVar
 
+import sqlalchemy as sa
+from pydantic import BaseModel, TypeAdapter
+from sqlalchemy import Connection, Date, DateTime, Select, Table
 from sqlmodel import Session, col, delete, func, select
 
 from navigator.core.models import (
@@ -32,20 +38,20 @@ from navigator.core.models import (
     dump,
 )
 from navigator.db.tables import (
+    METADATA,
     AreaRow,
     AuditRow,
     EdgeRow,
     GpListRow,
     GpPracticeRow,
     NeedRow,
-    RouteRow,
-    RuleRow,
     ServiceRow,
     SettingRow,
-    SourceRow,
 )
 
 # --- reading ----------------------------------------------------------------------------------
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def _setting(session: Session, key: str) -> Any:
@@ -69,80 +75,185 @@ def is_empty(session: Session) -> bool:
     return session.exec(select(func.count()).select_from(ServiceRow)).one() == 0
 
 
-def _rules(rows: list[RuleRow]) -> list[Rule]:
-    children: dict[int | None, list[RuleRow]] = defaultdict(list)
-    for row in rows:
-        children[row.parent_id].append(row)
-
-    def build(parent: int | None) -> list[Rule]:
-        out = []
-        for row in sorted(children[parent], key=lambda r: r.position):
-            data = row.model_dump(exclude={"id", "service_id", "parent_id", "position"})
-            out.append(Rule.model_validate({**data, "rules": build(row.id)}))
-        return out
-
-    return build(None)
+# The map is read through SQLAlchemy Core, a few queries over whole tables: rows as plain tuples,
+# turned into dicts and validated once as the frozen models. Through the ORM the same read built
+# ~90,000 row objects at 10,000 services, then dumped and re-validated each (bench/README.md).
+# Columns are taken as the tables have them: a column added to a table reaches the model field
+# of the same name with no change here.
 
 
-def _service(row: ServiceRow, children: dict[str, list[Any]]) -> Service:
-    data = row.model_dump(exclude={"position"})
-    data["rules"] = _rules(children.get("rules", []))
-    data["routes"] = [
-        Route.model_validate(r.model_dump(include={"kind", "how", "contact", "status"}))
-        for r in sorted(children.get("routes", []), key=lambda r: r.position)
-    ]
-    data["sources"] = [
-        Source.model_validate(s.model_dump(include={"title", "url", "status", "note"}))
-        for s in sorted(children.get("sources", []), key=lambda s: s.position)
-    ]
-    return Service.model_validate(data)
+def _table(name: str) -> Table:
+    return METADATA.tables[name]
+
+
+# Columns of a child table that are the database's, not the model's.
+_ROW_ONLY = frozenset({"id", "service_id", "parent_id", "position"})
+
+
+def _dicts(conn: Connection, statement: Select[Any]) -> Iterator[dict[str, Any]]:
+    result = conn.execute(statement)
+    keys = list(result.keys())
+    for row in result.fetchall():  # one fetch: iterating fetches row by row
+        yield dict(zip(keys, row, strict=True))
+
+
+class _Interned:
+    """Equal rows become one shared model, validated once: rules, routes and sources repeat
+    across services (the district's area rule, a council's phone route), and the models are
+    frozen, so sharing them is safe and saves both the validation and the memory."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[Any, ...], BaseModel] = {}
+
+    def get(
+        self, cls: type[M], data: dict[str, Any], nested: dict[str, list[M]] | None = None
+    ) -> M:
+        """`cls` from a row's `data`, with `nested` models (themselves interned) added."""
+        full = {**data, **nested} if nested else data
+        try:
+            key = (cls, *data.values(), *(tuple(map(id, v)) for v in (nested or {}).values()))
+            found = self._seen.get(key)
+        except TypeError:  # an unhashable value (a JSON column): validated on its own
+            return cls.model_validate(full)
+        if found is None:
+            found = self._seen[key] = cls.model_validate(full)
+        return found  # type: ignore[return-value]  # keyed by cls
+
+
+def _rules_by_service(
+    conn: Connection, only: str | None, interned: _Interned
+) -> dict[str, list[Rule]]:
+    """Each service's rules (only `only`'s, if given) in order, any_of holding its own."""
+    rule = _table("rule")
+    fields = [c for c in rule.columns if c.name not in ("service_id", "position")]
+    by_id: dict[int, dict[str, Any]] = {}
+    top: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    under: list[tuple[int, dict[str, Any]]] = []
+    statement = sa.select(rule.c.service_id, *fields).order_by(rule.c.position, rule.c.id)
+    if only is not None:
+        statement = statement.where(rule.c.service_id == only)
+    for data in _dicts(conn, statement):
+        service_id, rule_id, parent = data.pop("service_id"), data.pop("id"), data.pop("parent_id")
+        data["rules"] = []
+        by_id[rule_id] = data
+        if parent is None:
+            top[service_id].append(data)
+        else:
+            under.append((parent, data))
+    for parent, data in under:  # already in position order
+        by_id[parent]["rules"].append(data)
+
+    def build(data: dict[str, Any]) -> Rule:
+        nested = [build(d) for d in data.pop("rules")]
+        return interned.get(Rule, data, {"rules": nested})
+
+    return {service_id: [build(d) for d in rules] for service_id, rules in top.items()}
+
+
+def _children_by_service(
+    conn: Connection, name: str, cls: type[M], only: str | None, interned: _Interned
+) -> dict[str, list[M]]:
+    table = _table(name)
+    fields = [c for c in table.columns if c.name not in _ROW_ONLY]
+    out: dict[str, list[M]] = defaultdict(list)
+    statement = sa.select(table.c.service_id, *fields).order_by(table.c.position, table.c.id)
+    if only is not None:
+        statement = statement.where(table.c.service_id == only)
+    for data in _dicts(conn, statement):
+        service_id = data.pop("service_id")
+        out[service_id].append(interned.get(cls, data))
+    return out
+
+
+def _ordered(conn: Connection, name: str) -> list[dict[str, Any]]:
+    table = _table(name)
+    fields = [c for c in table.columns if c.name != "position"]
+    return list(_dicts(conn, sa.select(*fields).order_by(table.c.position)))
+
+
+def _connection(session: Session) -> Connection:
+    """The session's connection, with what the session holds unwritten written first (Core
+    statements on the connection do not flush the session as its own queries do)."""
+    session.flush()
+    return session.connection()
+
+
+def _services(conn: Connection, only: str | None = None) -> list[Service]:
+    """Every service in order, or only the one with id `only` (none if there is no such)."""
+    interned = _Interned()
+    children: dict[str, dict[str, list[Any]]] = {
+        "rules": _rules_by_service(conn, only, interned),
+        "routes": _children_by_service(conn, "route", Route, only, interned),
+        "sources": _children_by_service(conn, "source", Source, only, interned),
+    }
+    service = _table("service")
+    fields = [c for c in service.columns if c.name != "position"]
+    statement = sa.select(*fields).order_by(service.c.position)
+    if only is not None:
+        statement = statement.where(service.c.id == only)
+    out = []
+    for data in _dicts(conn, statement):
+        ident = data["id"]
+        for key, by_service in children.items():
+            data[key] = by_service.pop(ident, [])
+        out.append(Service.model_validate(data))
+    return out
+
+
+def _edges(conn: Connection, only: int | None = None) -> tuple[list[int], list[Edge]]:
+    """The edges in order (or only the one with id `only`), and each one's id."""
+    edge = _table("edge")
+    statement = sa.select(*(c for c in edge.columns if c.name != "position")).order_by(
+        edge.c.position
+    )
+    if only is not None:
+        statement = statement.where(edge.c.id == only)
+    rows = list(_dicts(conn, statement))
+    ids = [data.pop("id") for data in rows]
+    return ids, _EDGES.validate_python(rows)  # one call for the list: tens of thousands
+
+
+_EDGES = TypeAdapter(list[Edge])
 
 
 def load_map(session: Session) -> Map:
     """Build the frozen in-memory map from the tables."""
-    by_service: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
-    for table, key in _CHILDREN:
-        for row in session.exec(select(table)).all():
-            by_service[row.service_id][key].append(row)
+    return load_map_and_edge_ids(session)[0]
 
-    services = [
-        _service(row, by_service[row.id])
-        for row in session.exec(select(ServiceRow).order_by(col(ServiceRow.position))).all()
-    ]
 
+def load_map_and_edge_ids(session: Session) -> tuple[Map, list[int]]:
+    """The map, and the id of each of its edges (in `m.edges` order): read once for both."""
+    conn = _connection(session)
+    setting = _table("setting")
+    settings: dict[str, Any] = dict(conn.execute(sa.select(setting.c.key, setting.c.value)).all())
     practices: dict[str, list[str]] = defaultdict(list)
-    for p in session.exec(select(GpPracticeRow).order_by(col(GpPracticeRow.ods_code))).all():
-        practices[p.list_id].append(p.ods_code)
-
-    def ordered(table: Any) -> list[Any]:
-        return list(session.exec(select(table).order_by(table.position)).all())
-
-    return Map(
-        meta=Meta.model_validate(_setting(session, "meta")),
-        levels=[LevelInfo.model_validate(x) for x in _setting(session, "levels")],
-        rings=[RingInfo.model_validate(x) for x in _setting(session, "rings")],
-        lmm=LmmOffer.model_validate(_setting(session, "lmm")),
-        policy=Policy.model_validate(_setting(session, "policy")),
-        organisations=organisations(session),
+    gp = _table("gp_practice")
+    for list_id, code in conn.execute(
+        sa.select(gp.c.list_id, gp.c.ods_code).order_by(gp.c.ods_code)
+    ):
+        practices[list_id].append(code)
+    gp_lists = []
+    for data in _ordered(conn, "gp_list"):
+        data["practices"] = practices.get(data["id"], []) if data.pop("loaded") else None
+        gp_lists.append(GpList.model_validate(data))
+    edge_ids, edges = _edges(conn)
+    m = Map(
+        meta=Meta.model_validate(settings.get("meta")),
+        levels=[LevelInfo.model_validate(x) for x in settings.get("levels") or []],
+        rings=[RingInfo.model_validate(x) for x in settings.get("rings") or []],
+        lmm=LmmOffer.model_validate(settings.get("lmm")),
+        policy=Policy.model_validate(settings.get("policy")),
+        organisations=[Organisation.model_validate(x) for x in settings.get("organisations") or []],
         # A map stored before these sections existed answers without them until re-seeded.
-        navigation=Navigation.model_validate(_setting(session, "navigation") or {}),
-        vocabulary=Vocabulary.model_validate(_setting(session, "vocabulary") or {}),
-        needs=[Need.model_validate(r.model_dump(exclude={"position"})) for r in ordered(NeedRow)],
-        areas=[Area.model_validate(r.model_dump(exclude={"position"})) for r in ordered(AreaRow)],
-        gp_lists=[
-            GpList.model_validate(
-                {
-                    **r.model_dump(exclude={"position", "loaded"}),
-                    "practices": practices[r.id] if r.loaded else None,
-                }
-            )
-            for r in ordered(GpListRow)
-        ],
-        services=services,
-        edges=[
-            Edge.model_validate(r.model_dump(exclude={"id", "position"})) for r in ordered(EdgeRow)
-        ],
+        navigation=Navigation.model_validate(settings.get("navigation") or {}),
+        vocabulary=Vocabulary.model_validate(settings.get("vocabulary") or {}),
+        needs=[Need.model_validate(x) for x in _ordered(conn, "need")],
+        areas=[Area.model_validate(x) for x in _ordered(conn, "area")],
+        gp_lists=gp_lists,
+        services=_services(conn),
+        edges=edges,
     )
+    return m, edge_ids
 
 
 def organisations(session: Session) -> list[Organisation]:
@@ -179,58 +290,114 @@ def bump_version(session: Session) -> int:
     return version
 
 
-def _add_rules(session: Session, service_id: str, rules: list[Rule], parent: int | None) -> None:
-    for i, rule in enumerate(rules):
-        row = RuleRow(
-            service_id=service_id,
-            parent_id=parent,
-            position=i,
-            **rule.model_dump(mode="python", exclude={"rules"}),
+def _values(table: Table, model: BaseModel, exclude: frozenset[str]) -> dict[str, Any]:
+    """A model's fields as a row of `table`: JSON-ready, but dates as dates (their columns say
+    so), and only the columns the table has."""
+    data = model.model_dump(mode="json", exclude=set(exclude))
+    for name in _date_columns(table.name):
+        if name in data:
+            data[name] = getattr(model, name)
+    return {k: v for k, v in data.items() if k in table.c}
+
+
+@cache
+def _date_columns(name: str) -> frozenset[str]:
+    return frozenset(c.name for c in _table(name).columns if isinstance(c.type, Date | DateTime))
+
+
+def _in_order(
+    name: str, models: list[Any], exclude: frozenset[str] = frozenset()
+) -> list[dict[str, Any]]:
+    """Rows of table `name` for `models`, each with its position in the list."""
+    table = _table(name)
+    return [{**_values(table, x, exclude), "position": i} for i, x in enumerate(models)]
+
+
+def _insert(conn: Connection, name: str, rows: list[dict[str, Any]]) -> None:
+    """Many rows in one statement (executemany); nothing when there are none."""
+    if rows:
+        conn.execute(sa.insert(_table(name)), rows)
+
+
+def _rule_rows(
+    service_id: str, rules: list[Rule], parent: int | None, ids: Iterator[int]
+) -> Iterator[dict[str, Any]]:
+    """A service's rules as rows with their ids given here, each before the rules under it."""
+    rule = _table("rule")
+    for i, r in enumerate(rules):
+        rule_id = next(ids)
+        row = _values(rule, r, frozenset({"rules"}))
+        row.update(id=rule_id, service_id=service_id, parent_id=parent, position=i)
+        yield row
+        yield from _rule_rows(service_id, r.rules, rule_id, ids)
+
+
+def _service_row(service: Service, position: int) -> dict[str, Any]:
+    return {**_values(_table("service"), service, _SERVICE_CHILDREN), "position": position}
+
+
+# Service fields kept in tables of their own.
+_SERVICE_CHILDREN = frozenset({"rules", "routes", "sources"})
+# Services written per round of inserts: bounds the rows held at once for a map of any size.
+_CHUNK = 2000
+
+
+def _insert_services(conn: Connection, services: list[Service]) -> int:
+    """Every service with its rules, routes and sources; returns the last rule id given."""
+    route, source = _table("route"), _table("source")
+    ids = count(1)
+    for start in range(0, len(services), _CHUNK):
+        chunk = services[start : start + _CHUNK]
+        rules: list[dict[str, Any]] = []
+        routes: list[dict[str, Any]] = []
+        sources: list[dict[str, Any]] = []
+        for s in chunk:
+            rules.extend(_rule_rows(s.id, s.rules, None, ids))
+            routes.extend(
+                {**_values(route, r, frozenset()), "service_id": s.id, "position": i}
+                for i, r in enumerate(s.routes)
+            )
+            sources.extend(
+                {**_values(source, x, frozenset()), "service_id": s.id, "position": i}
+                for i, x in enumerate(s.sources)
+            )
+        _insert(conn, "service", [_service_row(s, start + i) for i, s in enumerate(chunk)])
+        _insert(conn, "rule", rules)
+        _insert(conn, "route", routes)
+        _insert(conn, "source", sources)
+    return next(ids) - 1
+
+
+def _move_rule_ids_past(conn: Connection, last: int) -> None:
+    """Rules were given explicit ids: a sequence (PostgreSQL) must hand out ids after them.
+    SQLite gives the next rowid after the largest by itself."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            sa.text("SELECT setval(pg_get_serial_sequence('rule', 'id'), :value, :called)"),
+            {"value": max(last, 1), "called": last > 0},
         )
-        session.add(row)
-        if rule.rules:
-            session.flush()
-            _add_rules(session, service_id, rule.rules, row.id)
-
-
-def _service_columns(service: Service) -> dict[str, Any]:
-    data = service.model_dump(mode="json", exclude={"rules", "routes", "sources"})
-    for field in ("valid_from", "valid_to", "last_verified"):
-        data[field] = getattr(service, field)
-    return data
-
-
-def _add_children(session: Session, service: Service) -> None:
-    _add_rules(session, service.id, service.rules, None)
-    for i, route in enumerate(service.routes):
-        session.add(RouteRow(service_id=service.id, position=i, **route.model_dump(mode="json")))
-    for i, source in enumerate(service.sources):
-        session.add(SourceRow(service_id=service.id, position=i, **source.model_dump(mode="json")))
-
-
-def add_service(session: Session, service: Service, position: int) -> None:
-    session.add(ServiceRow(position=position, **_service_columns(service)))
-    session.flush()
-    _add_children(session, service)
 
 
 def replace_map(session: Session, m: Map) -> int:
     """Replace everything with `m`, in the caller's transaction; returns the new version.
 
-    The caller commits; if anything fails it rolls back and the database is as it was.
+    Bulk inserts, a few statements a table: 10,000 services are written in about a second
+    (bench/bench_load.py). The caller commits; if anything fails it rolls back and the database
+    is as it was.
     """
-    for table in (
-        GpPracticeRow,
-        GpListRow,
-        EdgeRow,
-        RuleRow,
-        RouteRow,
-        SourceRow,
-        ServiceRow,
-        AreaRow,
-        NeedRow,
+    conn = _connection(session)
+    for name in (
+        "gp_practice",
+        "gp_list",
+        "edge",
+        "rule",
+        "route",
+        "source",
+        "service",
+        "area",
+        "need",
     ):
-        session.exec(delete(table))
+        conn.execute(sa.delete(_table(name)))
     for key, value in (
         ("meta", dump(m.meta)),
         ("levels", [dump(x) for x in m.levels]),
@@ -243,60 +410,82 @@ def replace_map(session: Session, m: Map) -> int:
         ("vocabulary", dump(m.vocabulary)),
     ):
         session.merge(SettingRow(key=key, value=value))
-    for i, need in enumerate(m.needs):
-        session.add(NeedRow(position=i, **need.model_dump()))
-    for i, area in enumerate(m.areas):
-        session.add(AreaRow(position=i, **area.model_dump(mode="json")))
-    for i, gp in enumerate(m.gp_lists):
-        data = gp.model_dump(exclude={"practices"})
-        session.add(GpListRow(position=i, loaded=gp.practices is not None, **data))
-    session.flush()
-    for gp in m.gp_lists:
-        for code in sorted(set(gp.practices or [])):
-            session.add(GpPracticeRow(list_id=gp.id, ods_code=code))
-    for i, service in enumerate(m.services):
-        add_service(session, service, i)
-    session.flush()
-    for i, edge in enumerate(m.edges):
-        session.add(EdgeRow(position=i, **edge.model_dump(mode="python")))
+    _insert(conn, "need", _in_order("need", m.needs))
+    _insert(conn, "area", _in_order("area", m.areas))
+    gp_lists = _in_order("gp_list", m.gp_lists, frozenset({"practices"}))
+    for row, gp in zip(gp_lists, m.gp_lists, strict=True):
+        row["loaded"] = gp.practices is not None
+    _insert(conn, "gp_list", gp_lists)
+    _insert(
+        conn,
+        "gp_practice",
+        [
+            {"list_id": gp.id, "ods_code": code}
+            for gp in m.gp_lists
+            for code in sorted(set(gp.practices or []))
+        ],
+    )
+    _move_rule_ids_past(conn, _insert_services(conn, m.services))
+    _insert(conn, "edge", _in_order("edge", m.edges))
     return bump_version(session)
 
 
 # --- one entity at a time (editing) ------------------------------------------------------------
 
-# A service's child tables, and the Service field each fills.
-_CHILDREN: tuple[tuple[Any, str], ...] = (
-    (RuleRow, "rules"),
-    (RouteRow, "routes"),
-    (SourceRow, "sources"),
-)
-
 
 def get_service(session: Session, service_id: str) -> Service | None:
-    row = session.get(ServiceRow, service_id)
-    if row is None:
-        return None
-    children = {
-        key: list(session.exec(select(table).where(col(table.service_id) == service_id)).all())
-        for table, key in _CHILDREN
-    }
-    return _service(row, children)
+    found = _services(_connection(session), service_id)
+    return found[0] if found else None
+
+
+def _write_children(conn: Connection, service: Service) -> None:
+    """A service's rules, routes and sources; rule ids from the table's own sequence, so an
+    edit never needs to know which ids a bulk write gave."""
+    rule, route, source = _table("rule"), _table("route"), _table("source")
+
+    def add_rules(rules: list[Rule], parent: int | None) -> None:
+        for i, r in enumerate(rules):
+            row = _values(rule, r, frozenset({"rules"}))
+            row.update(service_id=service.id, parent_id=parent, position=i)
+            inserted = conn.execute(sa.insert(rule).values(row)).inserted_primary_key
+            assert inserted is not None
+            rule_id = inserted[0]
+            add_rules(r.rules, rule_id)
+
+    add_rules(service.rules, None)
+    _insert(
+        conn,
+        "route",
+        [
+            {**_values(route, r, frozenset()), "service_id": service.id, "position": i}
+            for i, r in enumerate(service.routes)
+        ],
+    )
+    _insert(
+        conn,
+        "source",
+        [
+            {**_values(source, x, frozenset()), "service_id": service.id, "position": i}
+            for i, x in enumerate(service.sources)
+        ],
+    )
 
 
 def put_service(session: Session, service: Service) -> None:
     """Insert a new service at the end, or replace an existing one in place (edges kept)."""
-    row = session.get(ServiceRow, service.id)
-    if row is None:
-        last = session.exec(select(func.max(ServiceRow.position))).one()
-        add_service(session, service, (last if last is not None else -1) + 1)
-        return
-    for table, _key in _CHILDREN:
-        session.exec(delete(table).where(col(table.service_id) == service.id))
-    for key, value in _service_columns(service).items():
-        setattr(row, key, value)
-    session.add(row)
-    session.flush()
-    _add_children(session, service)
+    conn = _connection(session)
+    table = _table("service")
+    position = conn.execute(sa.select(table.c.position).where(table.c.id == service.id)).scalar()
+    if position is None:
+        last = conn.execute(sa.select(sa.func.max(table.c.position))).scalar()
+        _insert(conn, "service", [_service_row(service, (last if last is not None else -1) + 1)])
+    else:
+        for name in ("rule", "route", "source"):
+            child = _table(name)
+            conn.execute(sa.delete(child).where(child.c.service_id == service.id))
+        row = _service_row(service, position)
+        conn.execute(sa.update(table).where(table.c.id == service.id).values(row))
+    _write_children(conn, service)
 
 
 def references(session: Session) -> dict[str, set[str]]:
@@ -311,16 +500,13 @@ def references(session: Session) -> dict[str, set[str]]:
 
 
 def list_edges(session: Session) -> list[tuple[int, Edge]]:
-    rows = session.exec(select(EdgeRow).order_by(col(EdgeRow.position))).all()
-    return [
-        (int(r.id or 0), Edge.model_validate(r.model_dump(exclude={"id", "position"})))
-        for r in rows
-    ]
+    ids, edges = _edges(_connection(session))
+    return list(zip(ids, edges, strict=True))
 
 
 def get_edge(session: Session, edge_id: int) -> Edge | None:
-    row = session.get(EdgeRow, edge_id)
-    return None if row is None else Edge.model_validate(row.model_dump(exclude={"id", "position"}))
+    found = _edges(_connection(session), edge_id)[1]
+    return found[0] if found else None
 
 
 def put_edge(session: Session, edge: Edge, edge_id: int | None = None) -> int:

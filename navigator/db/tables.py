@@ -44,7 +44,11 @@ class RuleRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     service_id: str = Field(foreign_key="service.id", index=True, ondelete="CASCADE")
-    parent_id: int | None = Field(default=None, foreign_key="rule.id", ondelete="CASCADE")
+    # Indexed (migration 0006): deleting rules looks up each one's children by it, which
+    # without an index is a scan of the whole table per rule (replace_map deletes them all).
+    parent_id: int | None = Field(
+        default=None, foreign_key="rule.id", ondelete="CASCADE", index=True
+    )
     position: int
     kind: str
     min_months: int | None = None

@@ -116,7 +116,7 @@ def test_service_facts_come_back_empty_after_a_downgrade_below_0007(engine: Engi
     cfg = migrations.alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0005")
+        command.downgrade(cfg, "0006")
     assert "contacts" not in {c["name"] for c in _columns(engine, "service")}
     assert migrations.upgrade(engine) is migrations.Outcome.upgraded
     with Session(engine) as s:

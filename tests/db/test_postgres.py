@@ -54,7 +54,7 @@ def test_seed_load_is_all_or_nothing(
 
     # A write failing half-way (after the old map was deleted) rolls back too.
     calls = 0
-    real = store.add_service
+    real = store._insert
 
     def fail_on_third(*args: Any, **kwargs: Any) -> None:
         nonlocal calls
@@ -63,7 +63,7 @@ def test_seed_load_is_all_or_nothing(
             raise RuntimeError("disk full")
         real(*args, **kwargs)
 
-    monkeypatch.setattr(store, "add_service", fail_on_third)
+    monkeypatch.setattr(store, "_insert", fail_on_third)
     with pytest.raises(RuntimeError, match="disk full"):
         seed_database(engine, MINI_SEED)
     assert calls == 3

@@ -40,7 +40,7 @@ def test_failed_write_rolls_back(monkeypatch: pytest.MonkeyPatch) -> None:
     def explode(*_: Any, **__: Any) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(store, "add_service", explode)
+    monkeypatch.setattr(store, "_insert", explode)
     with pytest.raises(RuntimeError):
         seed_database(engine, MINI_SEED)
     with Session(engine) as s:

@@ -1,7 +1,7 @@
 """service facts: typed contacts, sites, catchment, levels status and no-public-contact text
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-03 04:00:00
 
 Services gain the facts a practitioner acts on (issue #13): `contacts` (typed contact points,
@@ -26,7 +26,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | Sequence[str] | None = "0005"
+down_revision: str | Sequence[str] | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
