@@ -175,7 +175,6 @@ def reference(
                 no_public_contact=service.no_public_contact,
                 pathway_explained=explain_steps(steps, map, edges=edges, source=source),
                 pathway_note=pathway_note(p.path, service, source=source),
-                no_public_contact=service.no_public_contact,
             )
         )
         above = (service.name, p.standing)
