@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
-from navigator.core.contacts import contacts_of
+from navigator.core.contacts import CONTACT_WORDS, contacts_of
 from navigator.core.models import (
     ContactPoint,
     Dated,
@@ -50,14 +50,6 @@ EDGE_IN_WORDS = {
     "refers": "Referred from",
     "consults": "Consulted by",
     "signposts": "Signposted from",
-}
-CONTACT_WORDS = {
-    "phone": "Phone",
-    "email": "Email",
-    "website": "Web page",
-    "referral_form": "Referral form",
-    "portal": "Referral portal",
-    "address": "Address",
 }
 NOTICE_TITLES = {
     "crisis": "Urgent: a mental health crisis",

@@ -9,7 +9,17 @@ public route says so in `no_public_contact`.
 
 from __future__ import annotations
 
-from navigator.core.models import ContactPoint, Service
+from navigator.core.models import ContactKind, ContactPoint, Service
+
+# Each kind of contact in words, for labels in pages, summaries and feeds.
+CONTACT_WORDS: dict[ContactKind, str] = {
+    "phone": "Phone",
+    "email": "Email",
+    "website": "Web page",
+    "referral_form": "Referral form",
+    "portal": "Referral portal",
+    "address": "Address",
+}
 
 # The contact point an answer carries: the seed's own type.
 Contact = ContactPoint

@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from navigator.core.contacts import CONTACT_WORDS
 from navigator.core.errors import NavigatorError
 from navigator.core.exports import oruk, slug
 from navigator.core.models import (
@@ -259,7 +260,7 @@ def _contact(doc: dict[str, Any], index: int) -> str | None:
 
 
 # A contact's title as our own feed writes it ("Phone: 01274 221166 (hours)"): read back typed.
-_TITLE_KINDS: dict[str, ContactKind] = {word: kind for kind, word in oruk.CONTACT_WORDS.items()}
+_TITLE_KINDS: dict[str, ContactKind] = {word: kind for kind, word in CONTACT_WORDS.items()}
 
 
 def _typed_contacts(

@@ -22,11 +22,11 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from navigator.core.contacts import contacts_of
+from navigator.core.contacts import CONTACT_WORDS, contacts_of
 from navigator.core.errors import UnsupportedParameter
 from navigator.core.exports import area_ids, organisation_of, phone_numbers, split_address
 from navigator.core.geography import Location
-from navigator.core.models import ContactKind, Map, Organisation, Service
+from navigator.core.models import Map, Organisation, Service
 from navigator.core.search import ServiceQuery, find_services
 from navigator.core.wording import eligibility_in_words
 
@@ -43,14 +43,6 @@ FACTS_TAXONOMY = "bradford-early-years-navigator-facts"
 ODS_SCHEME = "GB-NHS"
 CHARITY_SCHEME = "GB-CHC"
 COMPANY_SCHEME = "GB-COH"
-CONTACT_WORDS: dict[ContactKind, str] = {
-    "phone": "Phone",
-    "email": "Email",
-    "website": "Web page",
-    "referral_form": "Referral form",
-    "portal": "Referral portal",
-    "address": "Address",
-}
 
 # The kinds of fact published as attributes: code -> (name, description).
 FACT_KINDS: dict[str, tuple[str, str]] = {
