@@ -113,7 +113,8 @@ class MapHolder:
                 # hold cycles) is frozen too and never collected once it dies, so at most once
                 # every `sweep_every` seconds the reload unfreezes and walks the whole heap:
                 # rare edits always sweep, a burst of them pays the whole walk once a minute
-                # (bench/README.md, soak: about 1 MB a minute per worker at an edit a second).
+                # (bench/README.md, soak runs D to H; most of the creep there was malloc's
+                # arenas, which `navigator serve` caps).
                 now = time.monotonic()
                 if now - self._swept >= self.sweep_every:
                     gc.unfreeze()
