@@ -34,16 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # BENCH_CODE (set for the steps of --baseline): that code's navigator comes before ours.
 sys.path[:0] = [p for p in (os.environ.get("BENCH_CODE"), str(ROOT)) if p]
 
-
-def rss_mb() -> tuple[float, float]:
-    """This process's resident memory now and at its peak, MB (Linux /proc)."""
-    fields = {}
-    for line in Path("/proc/self/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            fields[key] = int(value.split()[0]) / 1024
-    return fields["VmRSS"], fields["VmHWM"]
-
+from bench.memory import rss_mb
 
 # --- the steps, each in a fresh process -------------------------------------------------------
 

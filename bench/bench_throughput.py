@@ -28,18 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_navigate import BODY, free_port
+from bench.memory import rss_mb
 from navigator.settings import DEFAULT_SEED, POSTCODE_DIR
-
-
-def rss_mb() -> tuple[float, float]:
-    """This process's resident memory now and at its peak, MB (Linux /proc)."""
-    fields = {}
-    for line in Path("/proc/self/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            fields[key] = int(value.split()[0]) / 1024
-    return fields["VmRSS"], fields["VmHWM"]
-
 
 # --- cold start and memory, in a fresh process per size ---------------------------------------
 
