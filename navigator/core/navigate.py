@@ -11,7 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, TypeVar
 
 from pydantic import BaseModel
 
@@ -36,6 +36,8 @@ from navigator.core.provenance import pathway_facts, route_fact, service_facts
 from navigator.core.ranking import TURN, Lead, Standing, standing, why_ranked
 from navigator.core.search import require_need
 from navigator.core.service_index import REST, ServiceIndex, positions, walk
+
+E = TypeVar("E", bound=BaseModel)
 
 # At most this many of each list unless the caller asks for another number (the API: 1..500).
 DEFAULT_LIMIT = 50
@@ -124,6 +126,23 @@ class AltCandidate(NamedTuple):
     matched_needs: list[str]
 
 
+def _entry(cls: type[E], **values: Any) -> E:
+    """An entry of the answer from values already of their fields' types, every field given.
+
+    What pydantic's `model_construct` does, without its walk over the fields (popping each
+    value, noting it as set, filling defaults): with 100 entries in a long answer, that walk
+    cost more than any one part of building them. Validating them again would cost as much as
+    building them; `tests/core/test_navigate_answer.py` checks these equal validated ones."""
+    if values.keys() != cls.model_fields.keys():  # a field left out, or one it does not have
+        raise TypeError(f"{cls.__name__}: {sorted(values.keys() ^ cls.model_fields.keys())}")
+    entry = cls.__new__(cls)
+    object.__setattr__(entry, "__dict__", values)
+    object.__setattr__(entry, "__pydantic_fields_set__", set(values))
+    object.__setattr__(entry, "__pydantic_extra__", None)
+    object.__setattr__(entry, "__pydantic_private__", None)
+    return entry
+
+
 def validate_request(m: Map, family: Family) -> None:
     """Raise a typed error, naming the field, for need codes or services the map does not know."""
     known = m.need_codes()
@@ -155,9 +174,12 @@ def choose_route(service: Service, *, consult_first: bool, arrived_by: str | Non
     for kind in order:
         if kind in by_kind:
             r = by_kind[kind]
-            return RouteOut.model_construct(kind=r.kind, how=r.how, contact=r.contact)
-    return RouteOut.model_construct(
-        kind="none", how="No referral route is recorded: contact the service first"
+            return _entry(RouteOut, kind=r.kind, how=r.how, contact=r.contact)
+    return _entry(
+        RouteOut,
+        kind="none",
+        how="No referral route is recorded: contact the service first",
+        contact=None,
     )
 
 
@@ -344,8 +366,8 @@ def navigate(
     )
     cap = DEFAULT_LIMIT if limit is None else limit
 
-    # The answers sent, each built once, in full. model_construct: every value is already of
-    # its field's type, and validating each again would cost as much as building it.
+    # The answers sent, each built once, in full (`_entry`: every value is already of its
+    # field's type).
     recommendations: list[Recommendation] = []
     above: tuple[str, Standing] | None = None
     # From the one above the page, if any: each sentence says why it stands below that one.
@@ -389,7 +411,8 @@ def navigate(
             service, consult_first=consult_first, arrived_by=steps[-1].kind if steps else None
         )
         recommendations.append(
-            Recommendation.model_construct(
+            _entry(
+                Recommendation,
                 service_id=service.id,
                 name=service.name,
                 ring=service.ring.value,
@@ -435,7 +458,8 @@ def navigate(
         service = index.services[at]
         decision = decision_of(service)
         not_eligible.append(
-            NotEligible.model_construct(
+            _entry(
+                NotEligible,
                 service_id=service.id,
                 name=service.name,
                 ring=service.ring.value,

@@ -13,8 +13,8 @@ from navigator.core.errors import UnknownNeed, UnknownService
 from navigator.core.family import Family
 from navigator.core.geography import Location
 from navigator.core.graph import ReferralGraph
-from navigator.core.models import Lead, Navigation, NoticeRule, Notices
-from navigator.core.navigate import navigate
+from navigator.core.models import Lead, Map, Navigation, NoticeRule, Notices
+from navigator.core.navigate import RouteOut, _entry, navigate
 
 from .build import (
     DAY,
@@ -181,6 +181,24 @@ def test_a_whole_recommendation() -> None:
         "pathway_explained": ["You consult Direct: Ask for Team X"],
         "pathway_note": None,
     }
+
+
+def test_the_entries_are_what_validating_them_gives(seed_map: Map) -> None:
+    """Entries are built without validation (navigate._entry): each must equal the validated
+    model of its own values, with every field set; a field left out is refused."""
+    every_need = [n.code for n in seed_map.needs]
+    result = answer(seed_map, born(30, needs=every_need, from_service="health-visiting"))
+    entries = [*result.recommendations, *result.not_eligible]
+    assert result.recommendations and result.not_eligible
+    for entry in entries + [r.route for r in result.recommendations]:
+        validated = type(entry).model_validate(entry.model_dump())
+        assert entry == validated
+        assert entry.model_fields_set == set(type(entry).model_fields)
+        assert entry.model_dump_json() == validated.model_dump_json()
+    with pytest.raises(TypeError, match="contact"):
+        _entry(RouteOut, kind="none", how="No route")
+    with pytest.raises(TypeError, match="extra"):
+        _entry(RouteOut, kind="none", how="No route", contact=None, extra=1)
 
 
 def test_without_a_service_of_their_own_no_pathway_is_given() -> None:
