@@ -58,7 +58,6 @@ def cold_start_child(url: str) -> None:
     t = time.perf_counter()
     snap = Snapshot(map=m, version=version, postcodes=postcodes)
     snap.graph  # noqa: B018 - built on first use; a replica's first request pays it
-    snap.etags  # noqa: B018
     out["snapshot_s"] = time.perf_counter() - t
     import datetime as dt
 

@@ -111,7 +111,7 @@ def get_service(
     service = snap.map.service(service_id)
     if service is None:
         raise NotFound(f"No service with id {service_id!r}")
-    etag = snap.etags[service_id]
+    etag = snap.etag(service_id)
     if if_none_match and etag in [t.strip() for t in if_none_match.split(",")]:
         return Response(status_code=304, headers={"ETag": etag})
     response.headers["ETag"] = etag

@@ -101,6 +101,7 @@ class Snapshot:
         return self.modified.get(service_id, self.built_at)
 
     etag_key: bytes = field(default=b"", repr=False)
+    _etags: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def locate(self, postcode: str) -> Location:
         return locate(postcode, table=self.postcodes, areas=self.map.areas)
@@ -132,6 +133,14 @@ class Snapshot:
             offset=offset,
         )
 
-    @cached_property
-    def etags(self) -> dict[str, str]:
-        return {s.id: service_etag(s, self.etag_key) for s in self.map.services}
+    def etag(self, service_id: str) -> str:
+        """The service's ETag, made on first asking: hashing all 10,000 services of a big map
+        at once took over a second, paid by the first request for any one of them."""
+        found = self._etags.get(service_id)
+        if found is None:
+            service = self.map.service(service_id)
+            if service is None:
+                raise KeyError(service_id)
+            # Two threads may both make it, and agree.
+            found = self._etags[service_id] = service_etag(service, self.etag_key)
+        return found

@@ -189,7 +189,8 @@ def test_the_entries_are_what_validating_them_gives(seed_map: Map) -> None:
     every_need = [n.code for n in seed_map.needs]
     result = answer(seed_map, born(30, needs=every_need, from_service="health-visiting"))
     entries = [*result.recommendations, *result.not_eligible]
-    assert result.recommendations and result.not_eligible
+    assert result.recommendations
+    assert result.not_eligible
     for entry in entries + [r.route for r in result.recommendations]:
         validated = type(entry).model_validate(entry.model_dump())
         assert entry == validated

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from navigator.core.family import Family
 from navigator.core.geography import PostcodeTable
 from navigator.core.models import Map
@@ -23,7 +25,11 @@ def test_etags_are_stable_and_change_with_content(mini_map: Map) -> None:
 def test_a_snapshot_derives_once_and_answers(mini_map: Map, postcodes: PostcodeTable) -> None:
     snap = Snapshot(map=mini_map, version=7, postcodes=postcodes)
     assert snap.graph is snap.graph  # built once, then shared
-    assert set(snap.etags) == {s.id for s in mini_map.services}
+    housing = mini_map.service("housing")
+    assert housing is not None
+    assert snap.etag("housing") == service_etag(housing) == snap.etag("housing")
+    with pytest.raises(KeyError):
+        snap.etag("no-such-service")
     assert snap.locate("bd3 9ab").ward == "Bowling and Barkerend"
     family = Family(postcode="BD3 9AB", stage="postnatal", child_age_months=7, needs=["housing"])
     result = snap.navigate(family, dt.date(2024, 6, 1))
