@@ -6,8 +6,9 @@ can tell cheaply when its in-memory map is stale.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from itertools import count
 from typing import Any, TypeVar
@@ -297,7 +298,18 @@ def _values(table: Table, model: BaseModel, exclude: frozenset[str]) -> dict[str
     for name in _date_columns(table.name):
         if name in data:
             data[name] = getattr(model, name)
-    return {k: v for k, v in data.items() if k in table.c}
+    return _only(table.name, data)
+
+
+def _only(name: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The columns of table `name` in `data` (a model dumped: it may have more)."""
+    columns = _columns(name)
+    return {k: v for k, v in data.items() if k in columns}
+
+
+@cache
+def _columns(name: str) -> frozenset[str]:
+    return frozenset(c.name for c in _table(name).columns)
 
 
 @cache
@@ -314,22 +326,54 @@ def _in_order(
 
 
 def _insert(conn: Connection, name: str, rows: list[dict[str, Any]]) -> None:
-    """Many rows in one statement (executemany); nothing when there are none."""
-    if rows:
-        conn.execute(sa.insert(_table(name)), rows)
+    """Many rows of the same columns in one executemany, handed to the database driver as they
+    are; nothing when there are none.
+
+    The rows are made ready for the driver here, as SQLAlchemy's own column types would: JSON
+    columns encoded, and on SQLite dates as ISO text (PostgreSQL reads ISO text or dates).
+    SQLAlchemy's per-value processing was most of a whole-map write (bench/README.md)."""
+    if not rows:
+        return
+    table = _table(name)
+    columns = list(rows[0])
+    encode: list[tuple[str, Callable[[Any], Any]]] = [
+        (c, json.dumps) for c in columns if isinstance(table.c[c].type, sa.JSON)
+    ]
+    if conn.dialect.name == "sqlite":
+        encode += [(c, _iso) for c in columns if isinstance(table.c[c].type, Date)]
+    for row in rows:
+        for c, f in encode:
+            row[c] = f(row[c])
+    quote = conn.dialect.identifier_preparer.quote
+    marker = "%({})s" if conn.dialect.paramstyle == "pyformat" else ":{}"
+    conn.exec_driver_sql(
+        # Names are the table's own columns, quoted; every value goes as a parameter.
+        f"INSERT INTO {quote(name)} ({', '.join(map(quote, columns))}) "  # noqa: S608
+        f"VALUES ({', '.join(marker.format(c) for c in columns)})",
+        rows,
+    )
+
+
+def _iso(day: dt.date | str | None) -> str | None:
+    return day.isoformat() if isinstance(day, dt.date) else day
 
 
 def _rule_rows(
-    service_id: str, rules: list[Rule], parent: int | None, ids: Iterator[int]
+    service_id: str, rules: list[dict[str, Any]], parent: int | None, ids: Iterator[int]
 ) -> Iterator[dict[str, Any]]:
-    """A service's rules as rows with their ids given here, each before the rules under it."""
-    rule = _table("rule")
+    """A service's rules (dumped) as rows with their ids given here, each before the rules
+    under it."""
     for i, r in enumerate(rules):
         rule_id = next(ids)
-        row = _values(rule, r, frozenset({"rules"}))
+        row = _only("rule", r)
         row.update(id=rule_id, service_id=service_id, parent_id=parent, position=i)
         yield row
-        yield from _rule_rows(service_id, r.rules, rule_id, ids)
+        yield from _rule_rows(service_id, r["rules"], rule_id, ids)
+
+
+def _children(name: str, service_id: str, items: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for i, item in enumerate(items):
+        yield {**_only(name, item), "service_id": service_id, "position": i}
 
 
 def _service_row(service: Service, position: int) -> dict[str, Any]:
@@ -343,28 +387,26 @@ _CHUNK = 2000
 
 
 def _insert_services(conn: Connection, services: list[Service]) -> int:
-    """Every service with its rules, routes and sources; returns the last rule id given."""
-    route, source = _table("route"), _table("source")
+    """Every service with its rules, routes and sources; returns the last rule id given.
+
+    Each service is dumped once, whole (its rules, routes and sources with it), and split into
+    rows: a dump per row cost three times as much."""
     ids = count(1)
     for start in range(0, len(services), _CHUNK):
-        chunk = services[start : start + _CHUNK]
-        rules: list[dict[str, Any]] = []
-        routes: list[dict[str, Any]] = []
-        sources: list[dict[str, Any]] = []
-        for s in chunk:
-            rules.extend(_rule_rows(s.id, s.rules, None, ids))
-            routes.extend(
-                {**_values(route, r, frozenset()), "service_id": s.id, "position": i}
-                for i, r in enumerate(s.routes)
-            )
-            sources.extend(
-                {**_values(source, x, frozenset()), "service_id": s.id, "position": i}
-                for i, x in enumerate(s.sources)
-            )
-        _insert(conn, "service", [_service_row(s, start + i) for i, s in enumerate(chunk)])
-        _insert(conn, "rule", rules)
-        _insert(conn, "route", routes)
-        _insert(conn, "source", sources)
+        rows: dict[str, list[dict[str, Any]]] = {
+            "service": [],
+            "rule": [],
+            "route": [],
+            "source": [],
+        }
+        for position, s in enumerate(services[start : start + _CHUNK], start):
+            data = s.model_dump(mode="json")
+            rows["rule"].extend(_rule_rows(s.id, data["rules"], None, ids))
+            rows["route"].extend(_children("route", s.id, data["routes"]))
+            rows["source"].extend(_children("source", s.id, data["sources"]))
+            rows["service"].append({**_only("service", data), "position": position})
+        for name, table_rows in rows.items():  # services first: the others refer to them
+            _insert(conn, name, table_rows)
     return next(ids) - 1
 
 
@@ -381,7 +423,7 @@ def _move_rule_ids_past(conn: Connection, last: int) -> None:
 def replace_map(session: Session, m: Map) -> int:
     """Replace everything with `m`, in the caller's transaction; returns the new version.
 
-    Bulk inserts, a few statements a table: 10,000 services are written in about a second
+    Bulk inserts, a few statements a table: 10,000 services are written in a few seconds
     (bench/bench_load.py). The caller commits; if anything fails it rolls back and the database
     is as it was.
     """
