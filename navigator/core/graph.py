@@ -64,10 +64,18 @@ class ReferralGraph:
         self._tables: dict[str, OrderedDict[Hashable, Any]] = {}
         self._lock = threading.Lock()  # the pages answer from a thread pool
 
-    def remember(self, key: Hashable, build: Callable[[], T], *, size: int = REMEMBER) -> T:
+    def remember(
+        self,
+        key: Hashable,
+        build: Callable[[], T],
+        *,
+        size: int = REMEMBER,
+        table: str = "remembered",  # pragma: no mutate (a name)
+    ) -> T:
         """A value derived from this map version, built once per `key` (least recently used
-        ones forgotten): such as which services a kind of family cannot use on a day."""
-        return self._cached("remembered", key, build, size)  # pragma: no mutate (a name)
+        ones forgotten, `size` kept per `table`): such as which services a kind of family
+        cannot use on a day."""
+        return self._cached(table, key, build, size)
 
     def _cached(self, table: str, key: Hashable, build: Callable[[], T], size: int) -> T:
         with self._lock:

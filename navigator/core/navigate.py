@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from functools import partial
 from itertools import islice
 from typing import Any, Literal, NamedTuple, TypeVar
 
@@ -32,7 +33,7 @@ from navigator.core.models import (
     Service,
 )
 from navigator.core.notices import Notice, notices_for, outside, pointer
-from navigator.core.provenance import pathway_facts, route_fact, service_facts
+from navigator.core.provenance import pathway_facts, route_fact, rule_facts, service_facts
 from navigator.core.ranking import TURN, Lead, Standing, standing, why_ranked
 from navigator.core.search import require_need
 from navigator.core.service_index import REST, ServiceIndex, positions, walk
@@ -321,11 +322,13 @@ def navigate(
                 unsure |= group
         return no, unsure
 
-    # A route never goes through a service the family cannot use. Which those are depends only
-    # on what the rules look at, so families alike share one answer.
+    # Which services in force the family cannot use, and which to check first, depends only on
+    # what the rules look at, so families alike share one answer (a set's status is its
+    # signature's, whichever services are asked about). A route never goes through a service
+    # the family cannot use (`avoid`).
     active = index.active(as_of)
     alike = (
-        "avoid",  # pragma: no mutate (a tag: any string keeps these keys apart)
+        "sorted out",  # pragma: no mutate (a tag: any string keeps these keys apart)
         as_of,
         family.stage,
         family.child_age_months,
@@ -334,13 +337,16 @@ def navigate(
         location.known,
         tuple(location.areas),
     )
-    avoid: frozenset[str] = graph.remember(
-        alike, lambda: frozenset(index.ids(sorted_out(active)[0]))
-    )
+
+    def sort_all() -> tuple[int, int, frozenset[str]]:
+        no, unsure = sorted_out(active)
+        return no, unsure, frozenset(index.ids(no))
+
+    cannot, to_check, avoid = graph.remember(alike, sort_all)
 
     # Each service meeting a need once; never the practitioner's own.
     candidates = index.needing(family.needs) & ~index.of([source] if source else [])
-    no, unsure = sorted_out(candidates & active)
+    no, unsure = cannot & candidates, to_check & candidates
     refused = candidates & ~(active & ~no)
     placed = candidates ^ refused
     met = _by_count([index.by_need.get(code, 0) for code in family.needs])
@@ -442,6 +448,12 @@ def navigate(
                         day=as_of,
                         matched=matched,
                         labels=needs,  # pragma: no mutate (labels only spare building them again)
+                        rules=graph.remember(
+                            (service.id, as_of),
+                            partial(rule_facts, service, map, day=as_of),
+                            size=2 * len(index),  # pragma: no mutate (a cache's size)
+                            table="rule facts",  # pragma: no mutate (a name)
+                        ),
                     ),
                     *route_fact(_route_of(service, str(route.kind))),
                     *pathway_facts(steps, map, edges=edges),

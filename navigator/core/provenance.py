@@ -41,6 +41,14 @@ def rule_fact(rule: Rule, m: Map) -> str:
     return text + (f": {rule.note.rstrip('.')}" if rule.note else "")
 
 
+def rule_facts(service: Service, m: Map, *, day: dt.date) -> list[str]:
+    """The service's inferred rules in force on `day`, a sentence each: the same for every
+    family, so an answer may remember them for the day."""
+    return [
+        rule_fact(r, m) for r in _rules_in_force(service.rules, day) if r.status is Status.inferred
+    ]
+
+
 def service_facts(
     service: Service,
     m: Map,
@@ -48,12 +56,12 @@ def service_facts(
     day: dt.date,
     matched: list[str],
     labels: Mapping[str, str] | None = None,
+    rules: list[str] | None = None,
 ) -> list[str]:
     """What about this service, as it decides this answer, is inferred; `labels` are the
-    needs' labels by code, when the caller has them already."""
-    out = [
-        rule_fact(r, m) for r in _rules_in_force(service.rules, day) if r.status is Status.inferred
-    ]
+    needs' labels by code, and `rules` its `rule_facts` for the day, when the caller has them
+    already."""
+    out = list(rules) if rules is not None else rule_facts(service, m, day=day)
     fields = set(service.inferred)
     if fields & {"min_age_months", "max_age_months"} and (
         service.min_age_months is not None or service.max_age_months is not None
