@@ -8,6 +8,9 @@ they all see the database the same way. Replicas starting together take turns th
 from __future__ import annotations
 
 import datetime as dt
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -52,13 +55,30 @@ def load_postcodes(settings: Settings) -> PostcodeTable:
     return PostcodeTable.load(settings.postcode_dir)
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for the block, as it was afterwards.
+
+    Reading a map makes hundreds of thousands of objects that all live as long as the map, and
+    the collector walks every one of them again each time it runs: at 10,000 services that was
+    over a third of the read (bench/README.md). Whatever the read leaves in cycles is collected
+    once the collector is back on; MapHolder collects and freezes right after a load."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load_snapshot(engine: Engine, postcodes: PostcodeTable) -> Snapshot:
     """The stored map, labelled with its version: both read in one session, so never mislabelled.
 
     With it, when each service last really changed: the newest audit entry touching it (one
     grouped query), else when the map was seeded, else the map's last review.
     """
-    with Session(engine) as session:
+    with collector_paused(), Session(engine) as session:
         m, edge_ids = store.load_map_and_edge_ids(session)
         return Snapshot(
             map=m,

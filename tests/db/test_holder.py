@@ -6,11 +6,15 @@ import datetime as dt
 import gc
 import weakref
 
+import pytest
 from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
 
 from navigator.core.family import Family
 from navigator.core.geography import PostcodeTable
-from navigator.db import connection, migrations
+from navigator.core.models import Map
+from navigator.db import connection, migrations, store
+from navigator.db.bootstrap import load_snapshot
 from navigator.db.holder import MapHolder
 from navigator.db.seeding import seed_database
 from navigator.db.writes import MapWriter
@@ -114,4 +118,32 @@ def test_reads_go_on_from_memory_when_the_database_is_away(postcodes: PostcodeTa
         assert holder.failure is None
     finally:
         gc.unfreeze()
+        engine.dispose()
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_map_is_read_with_the_collector_off_and_left_as_it_was(
+    postcodes: PostcodeTable, monkeypatch: pytest.MonkeyPatch, enabled: bool
+) -> None:
+    """The collector would walk every new object of a big map again and again while it is
+    read (over a third of the read at 10,000 services), so it is off meanwhile; afterwards it
+    is as it was."""
+    engine = connection.make_engine("sqlite://")
+    migrations.upgrade(engine)
+    seed_database(engine, MINI_SEED)
+    seen = []
+    read = store.load_map_and_edge_ids
+
+    def watched(session: Session) -> tuple[Map, list[int]]:
+        seen.append(gc.isenabled())
+        return read(session)
+
+    monkeypatch.setattr(store, "load_map_and_edge_ids", watched)
+    (gc.enable if enabled else gc.disable)()
+    try:
+        assert load_snapshot(engine, postcodes).map.services
+        assert seen == [False]
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
         engine.dispose()
