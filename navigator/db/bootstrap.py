@@ -8,9 +8,6 @@ they all see the database the same way. Replicas starting together take turns th
 from __future__ import annotations
 
 import datetime as dt
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -20,6 +17,7 @@ from navigator.core.geography import PostcodeTable
 from navigator.core.models import Map
 from navigator.core.snapshot import Snapshot, modified_times
 from navigator.db import connection, migrations, store
+from navigator.db.collector import collector_paused
 from navigator.db.seeding import ensure_seeded
 from navigator.settings import Settings
 
@@ -53,23 +51,6 @@ def open_engine(settings: Settings, *, seed: bool = True) -> Engine:
 
 def load_postcodes(settings: Settings) -> PostcodeTable:
     return PostcodeTable.load(settings.postcode_dir)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off for the block, as it was afterwards.
-
-    Reading a map makes hundreds of thousands of objects that all live as long as the map, and
-    the collector walks every one of them again each time it runs: at 10,000 services that was
-    over a third of the read (bench/README.md). Whatever the read leaves in cycles is collected
-    once the collector is back on; MapHolder collects and freezes right after a load."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def load_snapshot(engine: Engine, postcodes: PostcodeTable) -> Snapshot:

@@ -38,6 +38,7 @@ from navigator.core.models import (
     Vocabulary,
     dump,
 )
+from navigator.db.collector import collector_paused
 from navigator.db.tables import (
     METADATA,
     AreaRow,
@@ -427,6 +428,11 @@ def replace_map(session: Session, m: Map) -> int:
     (bench/bench_load.py). The caller commits; if anything fails it rolls back and the database
     is as it was.
     """
+    with collector_paused():
+        return _replace_map(session, m)
+
+
+def _replace_map(session: Session, m: Map) -> int:
     conn = _connection(session)
     for name in (
         "gp_practice",

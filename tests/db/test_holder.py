@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import weakref
+from typing import Any
 
 import pytest
 from sqlalchemy.exc import OperationalError
@@ -144,6 +145,31 @@ def test_a_map_is_read_with_the_collector_off_and_left_as_it_was(
         assert load_snapshot(engine, postcodes).map.services
         assert seen == [False]
         assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
+        engine.dispose()
+
+
+def test_a_whole_map_is_written_with_the_collector_off(
+    mini_map: Map, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = connection.make_engine("sqlite://")
+    migrations.upgrade(engine)
+    seen = []
+    insert = store._insert
+
+    def watched(*args: Any) -> None:
+        seen.append(gc.isenabled())
+        insert(*args)
+
+    monkeypatch.setattr(store, "_insert", watched)
+    try:
+        with Session(engine) as session:
+            store.replace_map(session, mini_map)
+            session.commit()
+        assert seen
+        assert not any(seen)
+        assert gc.isenabled()
     finally:
         gc.enable()
         engine.dispose()
