@@ -6,15 +6,17 @@ can tell cheaply when its in-memory map is stale.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from itertools import count
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel
 from sqlalchemy import Connection, Date, DateTime, Select, Table
 from sqlmodel import Session, col, delete, func, select
 
@@ -50,6 +52,7 @@ from navigator.db.tables import (
     ServiceRow,
     SettingRow,
 )
+from navigator.db.trusted import RowBuilder
 
 # --- reading ----------------------------------------------------------------------------------
 
@@ -77,11 +80,12 @@ def is_empty(session: Session) -> bool:
     return session.exec(select(func.count()).select_from(ServiceRow)).one() == 0
 
 
-# The map is read through SQLAlchemy Core, a few queries over whole tables: rows as plain tuples,
-# turned into dicts and validated once as the frozen models. Through the ORM the same read built
-# ~90,000 row objects at 10,000 services, then dumped and re-validated each (bench/README.md).
-# Columns are taken as the tables have them: a column added to a table reaches the model field
-# of the same name with no change here.
+# The map is read through SQLAlchemy Core, a few queries over whole tables: rows as plain tuples.
+# Services, their rules, routes and sources, and edges (the tables that grow with the map) are
+# built as trusted models (db/trusted.py): every row was validated when it was written, so they
+# are not validated again. The small tables and documents (needs, areas, GP lists, settings) are
+# validated as they are read. Columns are taken as the tables have them: a column added to a
+# table reaches the model field of the same name with no change here.
 
 
 def _table(name: str) -> Table:
@@ -99,27 +103,49 @@ def _dicts(conn: Connection, statement: Select[Any]) -> Iterator[dict[str, Any]]
         yield dict(zip(keys, row, strict=True))
 
 
+def _as_read(column: sa.Column[Any]) -> sa.ColumnElement[Any]:
+    """A column as the trusted read selects it: a JSON column as its text, which RowBuilder
+    decodes for all the rows in one call (SQLAlchemy's JSON type would call json.loads once a
+    value, 90,000 times for 10,000 services; psycopg would decode PostgreSQL's json itself)."""
+    if isinstance(column.type, sa.JSON):
+        return sa.cast(column, sa.Text).label(column.name)
+    return column
+
+
+def _builder(
+    cls: type[M], columns: list[sa.Column[Any]], *more: str, skip: frozenset[str] = frozenset()
+) -> RowBuilder[M]:
+    """Builds `cls` from rows of `columns` (selected by `_as_read`), then the values `more`
+    names; columns in `skip` are the database's, not the model's."""
+    return _row_builder(
+        cls,
+        (*(c.name for c in columns), *more),
+        frozenset(c.name for c in columns if isinstance(c.type, sa.JSON)),
+        skip,
+    )
+
+
+@cache
+def _row_builder(
+    cls: type[M], names: tuple[str, ...], json: frozenset[str], skip: frozenset[str]
+) -> RowBuilder[M]:
+    return RowBuilder(cls, names, json=json, skip=skip)
+
+
 class _Interned:
-    """Equal rows become one shared model, validated once: rules, routes and sources repeat
-    across services (the district's area rule, a council's phone route), and the models are
-    frozen, so sharing them is safe and saves both the validation and the memory."""
+    """Equal rows become one shared model, built once: rules, routes and sources repeat across
+    services (the district's area rule, a council's phone route), and the models are frozen, so
+    sharing them is safe and saves memory."""
 
     def __init__(self) -> None:
-        self._seen: dict[tuple[Any, ...], BaseModel] = {}
+        self._seen: dict[Hashable, BaseModel] = {}
 
-    def get(
-        self, cls: type[M], data: dict[str, Any], nested: dict[str, list[M]] | None = None
-    ) -> M:
-        """`cls` from a row's `data`, with `nested` models (themselves interned) added."""
-        full = {**data, **nested} if nested else data
-        try:
-            key = (cls, *data.values(), *(tuple(map(id, v)) for v in (nested or {}).values()))
-            found = self._seen.get(key)
-        except TypeError:  # an unhashable value (a JSON column): validated on its own
-            return cls.model_validate(full)
+    def get(self, build: RowBuilder[M], values: Sequence[Any], key: Hashable) -> M:
+        """The model `build` makes of `values`, shared by every row with the same `key`."""
+        found = self._seen.get(key)
         if found is None:
-            found = self._seen[key] = cls.model_validate(full)
-        return found  # type: ignore[return-value]  # keyed by cls
+            found = self._seen[key] = build(values)
+        return found  # type: ignore[return-value]  # keys name their class
 
 
 def _rules_by_service(
@@ -127,29 +153,26 @@ def _rules_by_service(
 ) -> dict[str, list[Rule]]:
     """Each service's rules (only `only`'s, if given) in order, any_of holding its own."""
     rule = _table("rule")
-    fields = [c for c in rule.columns if c.name not in ("service_id", "position")]
-    by_id: dict[int, dict[str, Any]] = {}
-    top: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    under: list[tuple[int, dict[str, Any]]] = []
-    statement = sa.select(rule.c.service_id, *fields).order_by(rule.c.position, rule.c.id)
+    fields = [c for c in rule.columns if c.name not in _ROW_ONLY]
+    statement = sa.select(rule.c.service_id, rule.c.id, rule.c.parent_id, *map(_as_read, fields))
+    statement = statement.order_by(rule.c.position, rule.c.id)
     if only is not None:
         statement = statement.where(rule.c.service_id == only)
-    for data in _dicts(conn, statement):
-        service_id, rule_id, parent = data.pop("service_id"), data.pop("id"), data.pop("parent_id")
-        data["rules"] = []
-        by_id[rule_id] = data
-        if parent is None:
-            top[service_id].append(data)
-        else:
-            under.append((parent, data))
-    for parent, data in under:  # already in position order
-        by_id[parent]["rules"].append(data)
+    values: dict[int, tuple[Any, ...]] = {}
+    top: dict[str, list[int]] = defaultdict(list)
+    under: dict[int, list[int]] = defaultdict(list)  # in position order, as selected
+    for row in conn.execute(statement).fetchall():
+        service_id, rule_id, parent = row[:3]
+        values[rule_id] = row[3:]
+        (top[service_id] if parent is None else under[parent]).append(rule_id)
+    build_rule = _builder(Rule, fields, "rules")
 
-    def build(data: dict[str, Any]) -> Rule:
-        nested = [build(d) for d in data.pop("rules")]
-        return interned.get(Rule, data, {"rules": nested})
+    def build(rule_id: int) -> Rule:
+        nested = [build(i) for i in under.get(rule_id, ())]
+        own = values[rule_id]
+        return interned.get(build_rule, (*own, nested), (Rule, own, *map(id, nested)))
 
-    return {service_id: [build(d) for d in rules] for service_id, rules in top.items()}
+    return {service_id: [build(i) for i in ids] for service_id, ids in top.items()}
 
 
 def _children_by_service(
@@ -157,13 +180,15 @@ def _children_by_service(
 ) -> dict[str, list[M]]:
     table = _table(name)
     fields = [c for c in table.columns if c.name not in _ROW_ONLY]
-    out: dict[str, list[M]] = defaultdict(list)
-    statement = sa.select(table.c.service_id, *fields).order_by(table.c.position, table.c.id)
+    statement = sa.select(table.c.service_id, *map(_as_read, fields))
+    statement = statement.order_by(table.c.position, table.c.id)
     if only is not None:
         statement = statement.where(table.c.service_id == only)
-    for data in _dicts(conn, statement):
-        service_id = data.pop("service_id")
-        out[service_id].append(interned.get(cls, data))
+    build = _builder(cls, fields)
+    out: dict[str, list[M]] = defaultdict(list)
+    for row in conn.execute(statement).fetchall():
+        own = row[1:]
+        out[row[0]].append(interned.get(build, own, (cls, own)))
     return out
 
 
@@ -180,6 +205,10 @@ def _connection(session: Session) -> Connection:
     return session.connection()
 
 
+# Service fields kept in tables of their own.
+_SERVICE_CHILDREN = ("rules", "routes", "sources")
+
+
 def _services(conn: Connection, only: str | None = None) -> list[Service]:
     """Every service in order, or only the one with id `only` (none if there is no such)."""
     interned = _Interned()
@@ -190,32 +219,27 @@ def _services(conn: Connection, only: str | None = None) -> list[Service]:
     }
     service = _table("service")
     fields = [c for c in service.columns if c.name != "position"]
-    statement = sa.select(*fields).order_by(service.c.position)
+    statement = sa.select(*map(_as_read, fields)).order_by(service.c.position)
     if only is not None:
         statement = statement.where(service.c.id == only)
-    out = []
-    for data in _dicts(conn, statement):
-        ident = data["id"]
-        for key, by_service in children.items():
-            data[key] = by_service.pop(ident, [])
-        out.append(Service.model_validate(data))
-    return out
+    at = [c.name for c in fields].index("id")
+    by_service = [children[name] for name in _SERVICE_CHILDREN]
+    rows = conn.execute(statement).fetchall()
+    return _builder(Service, fields, *_SERVICE_CHILDREN).many(
+        (*row, *(c.pop(row[at], []) for c in by_service)) for row in rows
+    )
 
 
 def _edges(conn: Connection, only: int | None = None) -> tuple[list[int], list[Edge]]:
     """The edges in order (or only the one with id `only`), and each one's id."""
     edge = _table("edge")
-    statement = sa.select(*(c for c in edge.columns if c.name != "position")).order_by(
-        edge.c.position
-    )
+    fields = [c for c in edge.columns if c.name != "position"]
+    statement = sa.select(*map(_as_read, fields)).order_by(edge.c.position)
     if only is not None:
         statement = statement.where(edge.c.id == only)
-    rows = list(_dicts(conn, statement))
-    ids = [data.pop("id") for data in rows]
-    return ids, _EDGES.validate_python(rows)  # one call for the list: tens of thousands
-
-
-_EDGES = TypeAdapter(list[Edge])
+    rows = conn.execute(statement).fetchall()
+    at = [c.name for c in fields].index("id")
+    return [row[at] for row in rows], _builder(Edge, fields, skip=frozenset({"id"})).many(rows)
 
 
 def load_map(session: Session) -> Map:
@@ -223,8 +247,30 @@ def load_map(session: Session) -> Map:
     return load_map_and_edge_ids(session)[0]
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused (if it runs) while the map is built: building
+    hundreds of thousands of objects sets off its full collections again and again, each one
+    going over every object made so far (a third of the read at 10,000 services). The map has
+    no reference cycles, so nothing is left uncollected: counting references frees it all.
+    Another thread pausing it too leaves it to that thread, which turns it back on."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def load_map_and_edge_ids(session: Session) -> tuple[Map, list[int]]:
     """The map, and the id of each of its edges (in `m.edges` order): read once for both."""
+    with _collector_paused():
+        return _load_map_and_edge_ids(session)
+
+
+def _load_map_and_edge_ids(session: Session) -> tuple[Map, list[int]]:
     conn = _connection(session)
     setting = _table("setting")
     settings: dict[str, Any] = dict(conn.execute(sa.select(setting.c.key, setting.c.value)).all())
@@ -378,11 +424,12 @@ def _children(name: str, service_id: str, items: list[dict[str, Any]]) -> Iterat
 
 
 def _service_row(service: Service, position: int) -> dict[str, Any]:
-    return {**_values(_table("service"), service, _SERVICE_CHILDREN), "position": position}
+    return {
+        **_values(_table("service"), service, frozenset(_SERVICE_CHILDREN)),
+        "position": position,
+    }
 
 
-# Service fields kept in tables of their own.
-_SERVICE_CHILDREN = frozenset({"rules", "routes", "sources"})
 # Services written per round of inserts: bounds the rows held at once for a map of any size.
 _CHUNK = 2000
 
