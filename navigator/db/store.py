@@ -9,7 +9,7 @@ import datetime as dt
 import gc
 import json
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from itertools import count
@@ -52,7 +52,7 @@ from navigator.db.tables import (
     ServiceRow,
     SettingRow,
 )
-from navigator.db.trusted import RowBuilder
+from navigator.db.trusted import RowBuilder, construct
 
 # --- reading ----------------------------------------------------------------------------------
 
@@ -115,21 +115,26 @@ def _as_read(column: sa.Column[Any]) -> sa.ColumnElement[Any]:
 def _builder(
     cls: type[M], columns: list[sa.Column[Any]], *more: str, skip: frozenset[str] = frozenset()
 ) -> RowBuilder[M]:
-    """Builds `cls` from rows of `columns` (selected by `_as_read`), then the values `more`
-    names; columns in `skip` are the database's, not the model's."""
+    """Builds `cls` from rows of `columns` (selected by `_as_read`), then the models `more`
+    names (built here: rules, routes, sources); columns in `skip` are the database's."""
     return _row_builder(
         cls,
         (*(c.name for c in columns), *more),
         frozenset(c.name for c in columns if isinstance(c.type, sa.JSON)),
+        frozenset(more),
         skip,
     )
 
 
 @cache
 def _row_builder(
-    cls: type[M], names: tuple[str, ...], json: frozenset[str], skip: frozenset[str]
+    cls: type[M],
+    names: tuple[str, ...],
+    json: frozenset[str],
+    ready: frozenset[str],
+    skip: frozenset[str],
 ) -> RowBuilder[M]:
-    return RowBuilder(cls, names, json=json, skip=skip)
+    return RowBuilder(cls, names, json=json, ready=ready, skip=skip)
 
 
 class _Interned:
@@ -138,14 +143,11 @@ class _Interned:
     sharing them is safe and saves memory."""
 
     def __init__(self) -> None:
-        self._seen: dict[Hashable, BaseModel] = {}
+        self._seen: dict[type[BaseModel], dict[Hashable, Any]] = defaultdict(dict)
 
-    def get(self, build: RowBuilder[M], values: Sequence[Any], key: Hashable) -> M:
-        """The model `build` makes of `values`, shared by every row with the same `key`."""
-        found = self._seen.get(key)
-        if found is None:
-            found = self._seen[key] = build(values)
-        return found  # type: ignore[return-value]  # keys name their class
+    def of(self, cls: type[M]) -> dict[Hashable, M]:
+        """The models of `cls` seen so far, by their rows' values."""
+        return self._seen[cls]
 
 
 def _rules_by_service(
@@ -158,21 +160,30 @@ def _rules_by_service(
     statement = statement.order_by(rule.c.position, rule.c.id)
     if only is not None:
         statement = statement.where(rule.c.service_id == only)
-    values: dict[int, tuple[Any, ...]] = {}
-    top: dict[str, list[int]] = defaultdict(list)
-    under: dict[int, list[int]] = defaultdict(list)  # in position order, as selected
-    for row in conn.execute(statement).fetchall():
-        service_id, rule_id, parent = row[:3]
-        values[rule_id] = row[3:]
-        (top[service_id] if parent is None else under[parent]).append(rule_id)
+    rows = conn.execute(statement).fetchall()
+    under: dict[int, list[Any]] = defaultdict(list)  # any_of's rules, in position order
+    for row in rows:
+        if row[2] is not None:
+            under[row[2]].append(row)
     build_rule = _builder(Rule, fields, "rules")
+    # A rule without rules of its own is known by its row's values; an any_of also by its
+    # rules, which are shared too: the same rules, the same ids.
+    seen = interned.of(Rule)
 
-    def build(rule_id: int) -> Rule:
-        nested = [build(i) for i in under.get(rule_id, ())]
-        own = values[rule_id]
-        return interned.get(build_rule, (*own, nested), (Rule, own, *map(id, nested)))
+    def build(row: Any) -> Rule:
+        own = row[3:]
+        nested = [build(r) for r in under[row[1]]] if row[1] in under else []
+        key = (own, *map(id, nested)) if nested else own
+        found = seen.get(key)
+        if found is None:
+            found = seen[key] = build_rule((*own, nested))
+        return found
 
-    return {service_id: [build(i) for i in ids] for service_id, ids in top.items()}
+    out: dict[str, list[Rule]] = defaultdict(list)
+    for row in rows:
+        if row[2] is None:
+            out[row[0]].append(build(row))
+    return out
 
 
 def _children_by_service(
@@ -185,10 +196,14 @@ def _children_by_service(
     if only is not None:
         statement = statement.where(table.c.service_id == only)
     build = _builder(cls, fields)
+    seen = interned.of(cls)
     out: dict[str, list[M]] = defaultdict(list)
     for row in conn.execute(statement).fetchall():
         own = row[1:]
-        out[row[0]].append(interned.get(build, own, (cls, own)))
+        found = seen.get(own)
+        if found is None:
+            found = seen[own] = build(own)
+        out[row[0]].append(found)
     return out
 
 
@@ -205,28 +220,26 @@ def _connection(session: Session) -> Connection:
     return session.connection()
 
 
-# Service fields kept in tables of their own.
+# Service fields kept in tables of their own (read in this order by `_services`).
 _SERVICE_CHILDREN = ("rules", "routes", "sources")
 
 
 def _services(conn: Connection, only: str | None = None) -> list[Service]:
     """Every service in order, or only the one with id `only` (none if there is no such)."""
     interned = _Interned()
-    children: dict[str, dict[str, list[Any]]] = {
-        "rules": _rules_by_service(conn, only, interned),
-        "routes": _children_by_service(conn, "route", Route, only, interned),
-        "sources": _children_by_service(conn, "source", Source, only, interned),
-    }
+    rules = _rules_by_service(conn, only, interned)
+    routes = _children_by_service(conn, "route", Route, only, interned)
+    sources = _children_by_service(conn, "source", Source, only, interned)
     service = _table("service")
     fields = [c for c in service.columns if c.name != "position"]
     statement = sa.select(*map(_as_read, fields)).order_by(service.c.position)
     if only is not None:
         statement = statement.where(service.c.id == only)
     at = [c.name for c in fields].index("id")
-    by_service = [children[name] for name in _SERVICE_CHILDREN]
     rows = conn.execute(statement).fetchall()
     return _builder(Service, fields, *_SERVICE_CHILDREN).many(
-        (*row, *(c.pop(row[at], []) for c in by_service)) for row in rows
+        (*row, rules.pop(row[at], []), routes.pop(row[at], []), sources.pop(row[at], []))
+        for row in rows
     )
 
 
@@ -285,21 +298,27 @@ def _load_map_and_edge_ids(session: Session) -> tuple[Map, list[int]]:
         data["practices"] = practices.get(data["id"], []) if data.pop("loaded") else None
         gp_lists.append(GpList.model_validate(data))
     edge_ids, edges = _edges(conn)
-    m = Map(
-        meta=Meta.model_validate(settings.get("meta")),
-        levels=[LevelInfo.model_validate(x) for x in settings.get("levels") or []],
-        rings=[RingInfo.model_validate(x) for x in settings.get("rings") or []],
-        lmm=LmmOffer.model_validate(settings.get("lmm")),
-        policy=Policy.model_validate(settings.get("policy")),
-        organisations=[Organisation.model_validate(x) for x in settings.get("organisations") or []],
-        # A map stored before these sections existed answers without them until re-seeded.
-        navigation=Navigation.model_validate(settings.get("navigation") or {}),
-        vocabulary=Vocabulary.model_validate(settings.get("vocabulary") or {}),
-        needs=[Need.model_validate(x) for x in _ordered(conn, "need")],
-        areas=[Area.model_validate(x) for x in _ordered(conn, "area")],
-        gp_lists=gp_lists,
-        services=_services(conn),
-        edges=edges,
+    # Built as trusted too: validating the map would run every service's own checks again.
+    m = construct(
+        Map,
+        {
+            "meta": Meta.model_validate(settings.get("meta")),
+            "levels": [LevelInfo.model_validate(x) for x in settings.get("levels") or []],
+            "rings": [RingInfo.model_validate(x) for x in settings.get("rings") or []],
+            "lmm": LmmOffer.model_validate(settings.get("lmm")),
+            "policy": Policy.model_validate(settings.get("policy")),
+            "organisations": [
+                Organisation.model_validate(x) for x in settings.get("organisations") or []
+            ],
+            # A map stored before these sections existed answers without them until re-seeded.
+            "navigation": Navigation.model_validate(settings.get("navigation") or {}),
+            "vocabulary": Vocabulary.model_validate(settings.get("vocabulary") or {}),
+            "needs": [Need.model_validate(x) for x in _ordered(conn, "need")],
+            "areas": [Area.model_validate(x) for x in _ordered(conn, "area")],
+            "gp_lists": gp_lists,
+            "services": _services(conn),
+            "edges": edges,
+        },
     )
     return m, edge_ids
 

@@ -20,6 +20,7 @@ import types
 from collections.abc import Callable, Collection, Iterable, Sequence
 from enum import Enum
 from functools import partial
+from operator import itemgetter
 from typing import Annotated, Any, Generic, Literal, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel
@@ -36,11 +37,21 @@ def _date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
-def _optional(convert: Convert) -> Convert:
-    def optional(value: Any) -> Any:
-        return None if value is None else convert(value)
+def _unoptional(annotation: Any) -> tuple[Any, bool]:
+    """`annotation` without Annotated's constraints (checked when the value was written), and
+    whether it was optional (`X | None`): then X."""
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if get_origin(annotation) in (Union, types.UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        if len(args) != 1:
+            raise TypeError(f"no trusted reading for the union {annotation!r}")
+        return _unoptional(args[0])[0], True
+    return annotation, False
 
-    return optional
+
+def _optional(convert: Convert, value: Any) -> Any:
+    return None if value is None else convert(value)
 
 
 def _list_of(convert: Convert, value: Any) -> list[Any]:
@@ -50,15 +61,11 @@ def _list_of(convert: Convert, value: Any) -> list[Any]:
 def _converter(annotation: Any) -> Convert | None:
     """What turns a stored value into the value validation would give for `annotation`; None
     where the stored value is that value already (str, int, bool, a str Literal)."""
+    annotation, optional = _unoptional(annotation)
+    if optional:
+        inner = _converter(annotation)
+        return None if inner is None else partial(_optional, inner)
     origin = get_origin(annotation)
-    if origin is Annotated:  # constraints were checked when the value was written
-        return _converter(get_args(annotation)[0])
-    if origin is Union or origin is types.UnionType:
-        args = [a for a in get_args(annotation) if a is not type(None)]
-        if len(args) != 1:
-            raise TypeError(f"no trusted reading for the union {annotation!r}")
-        inner = _converter(args[0])
-        return None if inner is None else _optional(inner)
     if origin is list:
         inner = _converter(get_args(annotation)[0])
         # A list is always a list of its own: never one shared with another model.
@@ -88,10 +95,13 @@ class _Shape:
         cls: type[BaseModel],
         keys: Sequence[Any],
         names: Sequence[str],
-        converted: Collection[str] = (),
+        json: Sequence[str] = (),
+        ready: Collection[str] = (),
     ) -> None:
-        """`names[i]` is the field read from `keys[i]` of the input (an index or a key); those
-        in `converted` arrive converted already."""
+        """`names[i]` is the field read from `keys[i]` of the input (an index or a key). Those
+        in `json` are JSON text there, found converted in the build's `json` argument: its
+        j-th dict, for `json[j]`, has each text's value. Those in `ready` are the field's
+        value already (models the caller built, in a list of their own)."""
         for problem in _unsupported(cls):
             raise TypeError(f"{cls.__name__} cannot be built trusted: {problem}")
         fields: dict[str, FieldInfo] = cls.model_fields
@@ -109,15 +119,32 @@ class _Shape:
         # (dict(zip(...)) included), and the map has tens of thousands of models. It puts the
         # fields in the model's order: pydantic dumps and prints a model's fields in the order
         # of its __dict__, so it must be the order validation gives.
-        namespace: dict[str, Any] = {"cls": cls, "fields_set": self.fields_set, "set": _set}
+        namespace: dict[str, Any] = {
+            "cls": cls,
+            "fields_set": self.fields_set,
+            "set": _set,
+            "list": list,
+            "own_list": _own_list_or_none,
+        }
         values = []
         for i, (name, field) in enumerate(fields.items()):
             if name in given:
                 value = f"source[{given[name]!r}]"  # a column index, or a field's name
-                convert = None if name in converted else _converter(field.annotation)
-                if convert is not None:
-                    namespace[f"convert_{i}"] = convert
-                    value = f"convert_{i}({value})"
+                if name in json:
+                    # Converted once a text, so its models are shared; a list is not.
+                    value = f"{_own_list(field.annotation)}(json[{json.index(name)}][{value}])"
+                elif name in ready:
+                    pass
+                else:
+                    annotation, optional = _unoptional(field.annotation)
+                    convert = _converter(annotation)
+                    if convert is not None:
+                        namespace[f"convert_{i}"] = convert
+                        value = (
+                            f"(None if (v := {value}) is None else convert_{i}(v))"
+                            if optional
+                            else f"convert_{i}({value})"
+                        )
             elif field.is_required():
                 raise TypeError(f"{cls.__name__}.{name} is required and not in the input")
             else:
@@ -128,7 +155,7 @@ class _Shape:
             values.append(f"{name!r}: {value}")
         source = "\n".join(
             (
-                "def build(source):",
+                "def build(source, json=()):",
                 "    m = cls.__new__(cls)",
                 f"    set(m, '__dict__', {{{', '.join(values)}}})",
                 "    set(m, '__pydantic_fields_set__', fields_set)",
@@ -139,9 +166,25 @@ class _Shape:
         )
         # Only field names (checked above) and column indexes go into the source.
         exec(source, namespace)  # noqa: S102
-        self.build: Callable[[Any], BaseModel] = namespace["build"]
+        self.build: Callable[..., BaseModel] = namespace["build"]
         """The model from `source` (a row, or a JSON object), as pydantic's model_construct
         builds it."""
+
+
+def _own_list(annotation: Any) -> str:
+    """What the source of a builder calls on a shared value of `annotation` so that the model
+    gets a list of its own (one that is no other model's): nothing if it is never a list."""
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if get_origin(annotation) is list:
+        return "list"
+    if any(get_origin(a) is list for a in get_args(annotation)):
+        return "own_list"
+    return ""
+
+
+def _own_list_or_none(value: Any) -> Any:
+    return list(value) if isinstance(value, list) else value
 
 
 def _unsupported(cls: type[BaseModel]) -> Iterable[str]:
@@ -179,8 +222,9 @@ def construct(cls: type[M], data: dict[str, Any] | M) -> M:
 class RowBuilder(Generic[M]):
     """Builds `cls` from rows whose columns are `names` (a model field each, or one of `skip`).
 
-    Columns in `json` hold JSON text (selected as text: see `json_as_text`), decoded here in one
-    call for all the rows; equal texts of a column become one value, its models shared.
+    Columns in `json` hold JSON text (selected as text: store's `_as_read`), decoded here in
+    one call for all the rows; equal texts of a column become one value, its models shared.
+    Columns in `ready` hold the field's value already, taken as it is.
     """
 
     def __init__(
@@ -189,45 +233,38 @@ class RowBuilder(Generic[M]):
         names: Sequence[str],
         *,
         json: Collection[str] = (),
+        ready: Collection[str] = (),
         skip: Collection[str] = (),
     ) -> None:
         keys = [i for i, n in enumerate(names) if n not in skip]
-        self._shape = _Shape(cls, keys, [names[i] for i in keys], converted=json)
-        # The JSON columns: their values are converted once a distinct text, in `many`.
+        json_names = [names[i] for i in keys if names[i] in json]
+        self._shape = _Shape(cls, keys, [names[i] for i in keys], json=json_names, ready=ready)
+        # The JSON columns, in the order of the shape's `json`: each one's index in a row, and
+        # what converts its decoded value.
         self._json = [
-            (i, _converter(cls.model_fields[names[i]].annotation)) for i in keys if names[i] in json
+            (names.index(name), _converter(cls.model_fields[name].annotation))
+            for name in json_names
         ]
 
     def __call__(self, row: Sequence[Any]) -> M:
-        """One model from one row (of a query without JSON columns)."""
-        if self._json:
-            return self.many([row])[0]
-        return self._shape.build(row)  # type: ignore[return-value]  # a shape of cls
+        """One model from one row."""
+        return self.many([row])[0]
 
     def many(self, rows: Iterable[Sequence[Any]]) -> list[M]:
         """A model from each row, in order."""
+        build = self._shape.build
         if not self._json:
-            build = self._shape.build
             return [build(row) for row in rows]  # type: ignore[misc]  # a shape of cls
         rows = list(rows)
         # Each column's distinct texts, decoded by one json.loads of them all, then converted
         # once each: many services share their needs, levels, a catchment, a contact.
         values: list[dict[str | None, Any]] = []
         for i, _convert in self._json:
-            values.append(dict.fromkeys(row[i] for row in rows))
+            values.append(dict.fromkeys(map(itemgetter(i), rows)))
         texts = [t for column in values for t in column if t is not None]
         decoded = iter(json.loads("[" + ",".join(texts) + "]"))
         for (_i, convert), column in zip(self._json, values, strict=True):
             for text in column:
                 value = None if text is None else next(decoded)
                 column[text] = value if convert is None or value is None else convert(value)
-        indexes = [i for i, _convert in self._json]
-        build = self._shape.build
-        out = []
-        for row in rows:
-            filled = list(row)
-            for i, column in zip(indexes, values, strict=True):
-                value = column[row[i]]
-                filled[i] = list(value) if type(value) is list else value  # a list of its own
-            out.append(build(filled))
-        return out  # type: ignore[return-value]  # a shape of cls
+        return [build(row, values) for row in rows]  # type: ignore[misc]  # a shape of cls
