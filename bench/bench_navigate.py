@@ -17,7 +17,10 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# Only when run as a script: bench_load's --baseline steps import this module with another
+# revision's navigator first on the path, which this must not push back behind ours.
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 from bench.common import summary, synthetic_map, timed
 from navigator.core.family import Family
