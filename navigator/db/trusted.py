@@ -10,6 +10,11 @@ The conversions come from each model's fields and their annotations, worked out 
 a field added later gets the conversion its type needs, and a type this module does not know
 how to convert is refused when its model is first read (TypeError), never returned unconverted.
 tests/db/test_trusted.py checks that what comes back equals what validation gives, type for type.
+
+Equal values are shared: a JSON column's text is decoded and converted once for all the rows
+that hold it (many services have the same needs, levels, sites or catchment), and those rows'
+models hold the one value, its lists and models included. The models are frozen and nothing
+changes their lists in place, as with the rules, routes and sources the store shares.
 """
 
 from __future__ import annotations
@@ -68,7 +73,7 @@ def _converter(annotation: Any) -> Convert | None:
     origin = get_origin(annotation)
     if origin is list:
         inner = _converter(get_args(annotation)[0])
-        # A list is always a list of its own: never one shared with another model.
+        # Always a list, whatever sequence the value came as.
         return list if inner is None else partial(_list_of, inner)
     if origin is Literal:
         if all(isinstance(a, str) for a in get_args(annotation)):
@@ -123,16 +128,14 @@ class _Shape:
             "cls": cls,
             "fields_set": self.fields_set,
             "set": _set,
-            "list": list,
-            "own_list": _own_list_or_none,
         }
         values = []
         for i, (name, field) in enumerate(fields.items()):
             if name in given:
                 value = f"source[{given[name]!r}]"  # a column index, or a field's name
                 if name in json:
-                    # Converted once a text, so its models are shared; a list is not.
-                    value = f"{_own_list(field.annotation)}(json[{json.index(name)}][{value}])"
+                    # Converted once a text: models with equal texts share its value.
+                    value = f"json[{json.index(name)}][{value}]"
                 elif name in ready:
                     pass
                 else:
@@ -171,22 +174,6 @@ class _Shape:
         builds it."""
 
 
-def _own_list(annotation: Any) -> str:
-    """What the source of a builder calls on a shared value of `annotation` so that the model
-    gets a list of its own (one that is no other model's): nothing if it is never a list."""
-    while get_origin(annotation) is Annotated:
-        annotation = get_args(annotation)[0]
-    if get_origin(annotation) is list:
-        return "list"
-    if any(get_origin(a) is list for a in get_args(annotation)):
-        return "own_list"
-    return ""
-
-
-def _own_list_or_none(value: Any) -> Any:
-    return list(value) if isinstance(value, list) else value
-
-
 def _unsupported(cls: type[BaseModel]) -> Iterable[str]:
     """What in `cls` needs more than its fields set (model_construct would do it, or would not
     be equal to validation)."""
@@ -223,7 +210,7 @@ class RowBuilder(Generic[M]):
     """Builds `cls` from rows whose columns are `names` (a model field each, or one of `skip`).
 
     Columns in `json` hold JSON text (selected as text: store's `_as_read`), decoded here in
-    one call for all the rows; equal texts of a column become one value, its models shared.
+    one call for all the rows; equal texts of a column become one value, shared by the models.
     Columns in `ready` hold the field's value already, taken as it is.
     """
 
