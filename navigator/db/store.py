@@ -8,13 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from functools import cache
 from itertools import count
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from sqlalchemy import Connection, Date, DateTime, Select, Table
 from sqlmodel import Session, col, delete, func, select
 
@@ -365,12 +365,18 @@ def _date_columns(name: str) -> frozenset[str]:
     return frozenset(c.name for c in _table(name).columns if isinstance(c.type, Date | DateTime))
 
 
-def _in_order(
-    name: str, models: list[Any], exclude: frozenset[str] = frozenset()
-) -> list[dict[str, Any]]:
-    """Rows of table `name` for `models`, each with its position in the list."""
-    table = _table(name)
-    return [{**_values(table, x, exclude), "position": i} for i, x in enumerate(models)]
+def _in_order(name: str, models: Sequence[BaseModel]) -> list[dict[str, Any]]:
+    """Rows of table `name` for `models` (all of one class), each with its position in the
+    list, for `_insert`: dumped in one call (30,000 edges one by one took a fifth of a write)."""
+    if not models:
+        return []
+    dumped = _list_of(type(models[0])).dump_python(list(models), mode="json")
+    return [{**_only(name, data), "position": i} for i, data in enumerate(dumped)]
+
+
+@cache
+def _list_of(cls: type[BaseModel]) -> TypeAdapter[list[Any]]:
+    return TypeAdapter(list[cls])  # type: ignore[valid-type]
 
 
 def _insert(conn: Connection, name: str, rows: list[dict[str, Any]]) -> None:
@@ -508,7 +514,7 @@ def _replace_map(session: Session, m: Map) -> int:
         session.merge(SettingRow(key=key, value=value))
     _insert(conn, "need", _in_order("need", m.needs))
     _insert(conn, "area", _in_order("area", m.areas))
-    gp_lists = _in_order("gp_list", m.gp_lists, frozenset({"practices"}))
+    gp_lists = _in_order("gp_list", m.gp_lists)
     for row, gp in zip(gp_lists, m.gp_lists, strict=True):
         row["loaded"] = gp.practices is not None
     _insert(conn, "gp_list", gp_lists)
