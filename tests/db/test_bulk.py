@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,14 +27,6 @@ from navigator.db.tables import RuleRow
 from navigator.db.writes import MapWriter
 from tests.conftest import MINI_SEED
 from tests.core.test_seed import _broken, _service
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = connection.make_engine(database_url)
-    migrations.upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def _stored(engine: Engine) -> tuple[str, int, int]:

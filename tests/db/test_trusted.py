@@ -28,7 +28,7 @@ from navigator.core.models import (
     Slug,
     Status,
 )
-from navigator.db import connection, migrations, store
+from navigator.db import store
 from navigator.db.trusted import RowBuilder, construct
 
 
@@ -82,14 +82,6 @@ def assert_as_validated(m: Map) -> None:
         assert_identical(s, Service.model_validate(s.model_dump()))
     for e in m.edges:
         assert_identical(e, Edge.model_validate(e.model_dump()))
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = connection.make_engine(database_url)
-    migrations.upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def _round_trip(engine: Engine, m: Map) -> Map:
