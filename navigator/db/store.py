@@ -399,11 +399,19 @@ def _insert(conn: Connection, name: str, rows: list[dict[str, Any]]) -> None:
         for c, f in encode:
             row[c] = f(row[c])
     quote = conn.dialect.identifier_preparer.quote
+    # Names are the table's own columns, quoted; every value goes as data, never in the SQL.
+    into = f"{quote(name)} ({', '.join(map(quote, columns))})"
+    if conn.dialect.name == "postgresql":
+        # COPY, PostgreSQL's bulk load, in the same transaction: an INSERT a row, even
+        # pipelined, took 2.5 times as long for a map of 10,000 services.
+        driver: Any = conn.connection.dbapi_connection  # psycopg's own connection
+        with driver.cursor() as cursor, cursor.copy(f"COPY {into} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
+        return
     marker = "%({})s" if conn.dialect.paramstyle == "pyformat" else ":{}"
     conn.exec_driver_sql(
-        # Names are the table's own columns, quoted; every value goes as a parameter.
-        f"INSERT INTO {quote(name)} ({', '.join(map(quote, columns))}) "  # noqa: S608
-        f"VALUES ({', '.join(marker.format(c) for c in columns)})",
+        f"INSERT INTO {into} VALUES ({', '.join(marker.format(c) for c in columns)})",  # noqa: S608
         rows,
     )
 
