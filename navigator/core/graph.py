@@ -75,7 +75,7 @@ class ReferralGraph:
         """A value derived from this map version, built once per `key` (least recently used
         ones forgotten, `size` kept per `table`): such as which services a kind of family
         cannot use on a day."""
-        return self._cached(table, key, build, size)
+        return self._cached(table, key, build, size)  # pragma: no mutate (a name, as below)
 
     def _cached(self, table: str, key: Hashable, build: Callable[[], T], size: int) -> T:
         with self._lock:
