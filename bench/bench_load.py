@@ -42,27 +42,14 @@ from bench.memory import rss_mb
 def child_write(url: str, services: int, rewrite: bool) -> dict[str, Any]:
     """Write a synthetic map of `services` into an empty, migrated database (timed); then, if
     `rewrite`, over itself (the baseline's rewrite grows with the square of the rules)."""
-    from sqlmodel import Session
-
-    from bench.common import synthetic_map
-    from navigator.db import connection, migrations, store
+    from bench.common import synthetic_map, write_map
+    from navigator.db import connection
 
     m = synthetic_map(services, vocabulary=200)
     engine = connection.make_engine(url)
-    migrations.upgrade(engine)
-    t = time.perf_counter()
-    with Session(engine) as session:
-        store.replace_map(session, m)
-        session.commit()
-    write_s = time.perf_counter() - t
+    write_s = write_map(engine, m)
     # Rewriting a map already there: what `navigator seed` does on a live database.
-    rewrite_s = None
-    if rewrite:
-        t = time.perf_counter()
-        with Session(engine) as session:
-            store.replace_map(session, m)
-            session.commit()
-        rewrite_s = time.perf_counter() - t
+    rewrite_s = write_map(engine, m, migrate=False) if rewrite else None
     engine.dispose()
     return {"write_s": write_s, "rewrite_s": rewrite_s, "edges": len(m.edges)}
 

@@ -22,12 +22,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.common import summary, synthetic_map, timed
+from bench.common import summary, synthetic_map, timed, write_map
 from navigator.core.family import Family
 from navigator.core.geography import PostcodeTable
-from navigator.core.models import Map
 from navigator.core.seedfile import load_seed
 from navigator.core.snapshot import Snapshot
+from navigator.db import connection
 from navigator.settings import DEFAULT_SEED, POSTCODE_DIR
 
 BODY = {
@@ -99,7 +99,9 @@ def main() -> None:
     # The worst case over HTTP: 10,000 services stored, every early-years need (the engine's
     # worst case above), the whole answer serialised; against /healthz in the same run.
     with tempfile.TemporaryDirectory() as tmp:
-        store_map(Path(tmp) / "navigator.db", synthetic_map(10_000, vocabulary=0))
+        database = connection.make_engine(f"sqlite:///{Path(tmp) / 'navigator.db'}")
+        write_map(database, synthetic_map(10_000, vocabulary=0))
+        database.dispose()
         port = free_port()
         proc, _ = serve(tmp, port)
         try:
@@ -107,19 +109,6 @@ def main() -> None:
         finally:
             proc.terminate()
             proc.wait()
-
-
-def store_map(path: Path, m: Map) -> None:
-    from sqlmodel import Session
-
-    from navigator.db import connection, migrations, store
-
-    engine = connection.make_engine(f"sqlite:///{path}")
-    migrations.upgrade(engine)
-    with Session(engine) as session:
-        store.replace_map(session, m)
-        session.commit()
-    engine.dispose()
 
 
 def over_http(port: int, label: str, repeat: int) -> None:

@@ -71,10 +71,8 @@ def cold_start_child(url: str) -> None:
 
 
 def cold_start(sizes: list[int]) -> None:
-    from sqlmodel import Session
-
-    from bench.common import synthetic_map
-    from navigator.db import connection, migrations, store
+    from bench.common import synthetic_map, write_map
+    from navigator.db import connection
 
     print("\n## Cold start and memory (SQLite file, synthetic maps, directory mix)")
     for n in sizes:
@@ -82,12 +80,7 @@ def cold_start(sizes: list[int]) -> None:
             url = f"sqlite:///{tmp}/bench.db"
             m = synthetic_map(n, vocabulary=200)
             engine = connection.make_engine(url)
-            migrations.upgrade(engine)
-            t = time.perf_counter()
-            with Session(engine) as s:
-                store.replace_map(s, m)
-                s.commit()
-            load_s = time.perf_counter() - t
+            load_s = write_map(engine, m)
             engine.dispose()
             size_mb = Path(f"{tmp}/bench.db").stat().st_size / 1e6
             child = subprocess.run(

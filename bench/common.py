@@ -1,4 +1,5 @@
-"""Shared helpers for the benchmark scripts: timing and a synthetic map of any size."""
+"""Shared helpers for the benchmark scripts: timing, a synthetic map of any size, and writing a
+map into a database."""
 
 from __future__ import annotations
 
@@ -6,10 +7,14 @@ import random
 import statistics
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from navigator.core.models import Edge, EdgeKind, Map, Need, Service
 from navigator.core.seedfile import load_seed
 from navigator.settings import DEFAULT_SEED
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 def timed(fn: Callable[[], object], repeat: int) -> list[float]:
@@ -54,3 +59,19 @@ def synthetic_map(n: int, *, vocabulary: int = 0, seed: int = 7) -> Map:
         for _ in range(3 * (n - len(base.services)))
     ]
     return base.model_copy(update={"services": services, "edges": edges, "needs": needs})
+
+
+def write_map(engine: Engine, m: Map, *, migrate: bool = True) -> float:
+    """Write `m` over whatever the database holds (migrating it first unless `migrate` is
+    False), in one transaction; the seconds the write and its commit took."""
+    from sqlmodel import Session
+
+    from navigator.db import migrations, store
+
+    if migrate:
+        migrations.upgrade(engine)
+    t = time.perf_counter()
+    with Session(engine) as session:
+        store.replace_map(session, m)
+        session.commit()
+    return time.perf_counter() - t
