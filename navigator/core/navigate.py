@@ -311,17 +311,6 @@ def navigate(
         # The signature only shares work: without it the answer is the same (so no mutants).
         return decide(service, ctx, signatures[service.id])  # pragma: no mutate
 
-    def sorted_out(members: int) -> tuple[int, int]:
-        """Of these services, all in force, those the family cannot use and those to check."""
-        no = unsure = 0
-        for service, group in index.by_signature(members):
-            status = decide_rules(service, ctx, signatures[service.id]).status
-            if status is Eligibility.not_eligible:
-                no |= group
-            elif status is Eligibility.check:
-                unsure |= group
-        return no, unsure
-
     # Which services in force the family cannot use, and which to check first, depends only on
     # what the rules look at, so families alike share one answer (a set's status is its
     # signature's, whichever services are asked about). A route never goes through a service
@@ -338,11 +327,19 @@ def navigate(
         tuple(location.areas),
     )
 
-    def sort_all() -> tuple[int, int, frozenset[str]]:
-        no, unsure = sorted_out(active)
+    def sorted_out() -> tuple[int, int, frozenset[str]]:
+        """Of the services in force, those the family cannot use, those to check, and the
+        ids of the first."""
+        no = unsure = 0
+        for service, group in index.by_signature(active):
+            status = decide_rules(service, ctx, signatures[service.id]).status
+            if status is Eligibility.not_eligible:
+                no |= group
+            elif status is Eligibility.check:
+                unsure |= group
         return no, unsure, frozenset(index.ids(no))
 
-    cannot, to_check, avoid = graph.remember(alike, sort_all)
+    cannot, to_check, avoid = graph.remember(alike, sorted_out)
 
     # Each service meeting a need once; never the practitioner's own.
     candidates = index.needing(family.needs) & ~index.of([source] if source else [])
