@@ -39,22 +39,37 @@ class CannotListen(Exception):
 def run(settings: Settings, host: str, port: int, workers: int | None = None) -> int:
     """Serve until stopped; the exit status: 0, or STARTUP_FAILURE when the app could not start."""
     fewer_malloc_arenas()
-    config = uvicorn.Config(
-        APP,
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers or settings.workers,
-        # JSON lines, and our access log instead of uvicorn's (which would log query strings).
-        log_config=log_config(settings.log_level),
-        access_log=False,
-        timeout_graceful_shutdown=settings.shutdown_timeout,
-    )
+    config = server_config(settings, host, port, workers)
     if config.workers == 1:
         server = uvicorn.Server(config)
         server.run()
         return 0 if server.started else STARTUP_FAILURE
     return _run_workers(config, host, port)
+
+
+def server_config(
+    settings: Settings, host: str, port: int, workers: int | None = None
+) -> uvicorn.Config:
+    """uvicorn's settings for `navigator serve`.
+
+    HTTP is parsed by httptools and the event loop is uvloop's, both C, both named here so a
+    missing one fails at start rather than falling back unseen to the pure-Python ones. Measured
+    with wrk on the seed (bench/README.md): the server's CPU per request fell from 0.68 to
+    0.38 ms for /healthz and from 3.7 to 3.2 ms for a navigate; two workers on PostgreSQL went
+    from 458 to 560 navigates a second."""
+    return uvicorn.Config(
+        APP,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers or settings.workers,
+        http="httptools",
+        loop="uvloop",
+        # JSON lines, and our access log instead of uvicorn's (which would log query strings).
+        log_config=log_config(settings.log_level),
+        access_log=False,
+        timeout_graceful_shutdown=settings.shutdown_timeout,
+    )
 
 
 def create_app() -> FastAPI:

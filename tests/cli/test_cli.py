@@ -107,6 +107,27 @@ print(json.dumps({{"codes": codes, "heavy": heavy}}))
     assert out["heavy"] == [], "imported by `navigator --help` or a command without a database"
 
 
+def test_serve_parses_http_and_runs_its_loop_in_c() -> None:
+    """httptools and uvloop, named so a missing one stops the start rather than falling back
+    to the pure-Python parser and loop (twice the CPU a request: bench/README.md)."""
+    import uvloop
+    from uvicorn.config import HTTP_PROTOCOLS
+    from uvicorn.importer import import_from_string
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    from navigator.serve import server_config
+
+    config = server_config(get_settings(), "127.0.0.1", 0)
+    assert import_from_string(HTTP_PROTOCOLS[str(config.http)]) is HttpToolsProtocol
+    factory = config.get_loop_factory()
+    assert factory is not None
+    loop = factory()
+    try:
+        assert isinstance(loop, uvloop.Loop)
+    finally:
+        loop.close()
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
