@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_navigate import BODY, free_port
+from bench.common import families
 from bench.memory import rss_mb
 from navigator.settings import DEFAULT_SEED, POSTCODE_DIR
 
@@ -264,6 +265,8 @@ def wrk(url: str, *, seconds: float, connections: int, script: Path | None) -> f
     if script is not None:
         command += ["-s", str(script)]
     done = subprocess.run([*command, url], capture_output=True, text=True, check=True)
+    if "Non-2xx" in done.stdout:  # a rate of errors would be no figure at all
+        raise RuntimeError(f"{url} answered with errors: {done.stdout}")
     for line in done.stdout.splitlines():
         if line.startswith("Requests/sec:"):
             return float(line.split()[1])
@@ -273,8 +276,9 @@ def wrk(url: str, *, seconds: float, connections: int, script: Path | None) -> f
 def wrk_rounds(
     databases: dict[str, dict[str, str]], rounds: int, seconds: float, connections: int
 ) -> None:
-    """Per database and number of workers: `rounds` rounds of navigate, /healthz and /readyz,
-    access log off; medians, and the median of each round's ratios.
+    """Per database and number of workers: `rounds` rounds of navigate (one body again and
+    again, and 256 different families in turn), /healthz and /readyz, access log off; medians,
+    and the median of each round's ratios.
 
     /readyz asks the database through the thread pool, as /healthz did when the goal of 0.9x
     was set (issue #17); /healthz now answers without it, so it measures the server alone."""
@@ -294,13 +298,29 @@ def wrk_rounds(
             f"wrk.body = {json.dumps(json.dumps(BODY))}\n"
             'wrk.headers["Content-Type"] = "application/json"\n'
         )
+        # Each connection sends the next of 256 families: what the remembered tables (kinds of
+        # family, practitioners' routes) save when the questions differ.
+        varied = Path(tmp) / "families.lua"
+        bodies = ",\n".join(json.dumps(json.dumps(b)) for b in families(256))
+        varied.write_text(
+            f"local bodies = {{\n{bodies}\n}}\n"
+            "local i = 0\n"
+            'local headers = {["Content-Type"] = "application/json"}\n'
+            "request = function()\n"
+            "  i = i % #bodies + 1\n"
+            '  return wrk.format("POST", nil, headers, bodies[i])\n'
+            "end\n"
+        )
         for label, env in databases.items():
             for workers in (1, 2):
                 with server(env, workers, access_log=False) as base:
-                    rates: dict[str, list[float]] = {"navigate": [], "healthz": [], "readyz": []}
+                    rates: dict[str, list[float]] = {
+                        "navigate": [], "varied": [], "healthz": [], "readyz": []
+                    }  # fmt: skip
                     for _ in range(rounds):
                         for name, path, lua in (
                             ("navigate", "/api/v1/navigate", script),
+                            ("varied", "/api/v1/navigate", varied),
                             ("healthz", "/healthz", None),
                             ("readyz", "/readyz", None),
                         ):
@@ -310,7 +330,8 @@ def wrk_rounds(
                             )  # fmt: skip
                     nav = rates["navigate"]
                     words = [f"{label}, {workers} worker(s): POST /api/v1/navigate "
-                             f"{statistics.median(nav):,.0f} req/s"]  # fmt: skip
+                             f"{statistics.median(nav):,.0f} req/s (256 families in turn: "
+                             f"{statistics.median(rates['varied']):,.0f})"]  # fmt: skip
                     for name in ("healthz", "readyz"):
                         ratios = [n / r for n, r in zip(nav, rates[name], strict=True)]
                         words.append(

@@ -32,6 +32,39 @@ def summary(label: str, seconds: list[float]) -> str:
     return f"{label}: median {statistics.median(ms):.3f} ms, p95 {p95:.3f} ms (n={len(ms)})"
 
 
+def families(count: int, *, seed: int = 17) -> list[dict[str, object]]:
+    """`count` made-up navigate bodies: postcodes from the shipped table (four in five in
+    Bradford's BD district, the rest from its neighbours), every stage, ages, one to three needs, every level, and a few practitioners'
+    services or none. A load of one body repeated would find every remembered table warm; real
+    questions are not all alike."""
+    from navigator.settings import POSTCODE_DIR
+
+    rng = random.Random(seed)
+    with (POSTCODE_DIR / "postcodes.csv").open() as fh:
+        postcodes = [line.split(",", 1)[0] for line in fh.readlines()[1:]]
+    bradford = [p for p in postcodes if p.startswith("BD")]
+    base = load_seed(DEFAULT_SEED)
+    codes = [n.code for n in base.needs]
+    sources = [None, "health-visiting", "midwifery", "gp-practices", "family-hubs"]
+    out: list[dict[str, object]] = []
+    for _ in range(count):
+        body: dict[str, object] = {
+            "postcode": rng.choice(bradford if rng.random() < 0.8 else postcodes),
+            "needs": rng.sample(codes, rng.randint(1, 3)),
+            "level": rng.choice(["universal", "universal_plus", "targeted", "specialist"]),
+        }
+        if rng.random() < 0.3:
+            body["stage"] = "antenatal"
+            body["weeks_pregnant"] = rng.randint(8, 40)
+        else:
+            body["stage"] = "postnatal"
+            body["child_age_months"] = rng.randint(0, 36)
+        if source := rng.choice(sources):
+            body["from_service"] = source
+        out.append(body)
+    return out
+
+
 def synthetic_map(n: int, *, vocabulary: int = 0, seed: int = 7) -> Map:
     """The real seed, then clones of its services up to `n`, with three random edges each.
 
