@@ -34,9 +34,9 @@ def summary(label: str, seconds: list[float]) -> str:
 
 def families(count: int, *, seed: int = 17) -> list[dict[str, object]]:
     """`count` made-up navigate bodies: postcodes from the shipped table (four in five in
-    Bradford's BD district, the rest from its neighbours), every stage, ages, one to three needs, every level, and a few practitioners'
-    services or none. A load of one body repeated would find every remembered table warm; real
-    questions are not all alike."""
+    Bradford's BD district, the rest from its neighbours), every stage, ages, one to three
+    needs, every level, and a few practitioners' services or none. A load of one body repeated
+    would find every remembered table warm; real questions are not all alike."""
     from navigator.settings import POSTCODE_DIR
 
     rng = random.Random(seed)
