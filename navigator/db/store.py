@@ -6,15 +6,16 @@ can tell cheaply when its in-memory map is stale.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from functools import cache
 from itertools import count
-from typing import Any, TypeVar
+from operator import itemgetter
+from typing import Any, NamedTuple, TypeVar
 
 import sqlalchemy as sa
 from pydantic import BaseModel, TypeAdapter
+from pydantic_core import to_json
 from sqlalchemy import Connection, Date, DateTime, Select, Table
 from sqlmodel import Session, col, delete, func, select
 
@@ -365,13 +366,105 @@ def _date_columns(name: str) -> frozenset[str]:
     return frozenset(c.name for c in _table(name).columns if isinstance(c.type, Date | DateTime))
 
 
-def _in_order(name: str, models: Sequence[BaseModel]) -> list[dict[str, Any]]:
+@cache
+def _json_columns(name: str) -> frozenset[str]:
+    return frozenset(c.name for c in _table(name).columns if isinstance(c.type, sa.JSON))
+
+
+class _Rows(NamedTuple):
+    """Rows of one table as `_insert` takes them: the columns' names, and each row's values in
+    that order, ready for the driver (JSON columns as JSON text, dates as ISO text)."""
+
+    columns: tuple[str, ...]
+    values: list[tuple[Any, ...]]
+
+
+def _json(value: Any) -> str:
+    """A JSON column's text. pydantic_core's encoder (Rust) takes a quarter of json.dumps's
+    time a value, and a map has nine JSON columns a service. Its text is compact and UTF-8
+    where json.dumps wrote ", " and \\u escapes: the same value when read back."""
+    return to_json(value).decode()
+
+
+def _from_dicts(name: str, rows: list[dict[str, Any]]) -> _Rows:
+    """An edit's few rows, given as dicts of JSON-ready values (dates may be dates), made ready
+    for the driver as SQLAlchemy's own column types would make them."""
+    if not rows:
+        return _Rows((), [])
+    columns = tuple(rows[0])
+    convert = [
+        _json if c in _json_columns(name) else _iso if c in _date_columns(name) else None
+        for c in columns
+    ]
+    return _Rows(
+        columns,
+        [
+            tuple(
+                v if f is None else f(v)
+                for f, v in zip(convert, [row[c] for c in columns], strict=True)
+            )
+            for row in rows
+        ],
+    )
+
+
+def _getter(keys: Sequence[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """The values of `keys` in a dict, as a tuple (itemgetter gives one key's value bare)."""
+    if len(keys) == 1:
+        key = keys[0]
+        return lambda data: (data[key],)
+    if not keys:
+        return lambda _data: ()
+    return itemgetter(*keys)
+
+
+class _Layout:
+    """How one table's rows are made from dumped models (mode="json": enums as their values,
+    dates as ISO text): the model's columns in one C call, its JSON columns encoded; the
+    columns the caller gives (ids, positions) go after them, in `given`'s order."""
+
+    def __init__(self, name: str, keys: Iterable[str], given: tuple[str, ...]) -> None:
+        table = _table(name)
+        present = set(keys) - set(given)
+        plain = [c.name for c in table.columns if c.name in present]
+        json_ = [n for n in plain if n in _json_columns(name)]
+        plain = [n for n in plain if n not in json_]
+        self.columns = (*plain, *json_, *given)
+        self.plain = _getter(plain)
+        self.json = _getter(json_)
+
+    def row(self, data: dict[str, Any], *given: Any) -> tuple[Any, ...]:
+        return (*self.plain(data), *map(_json, self.json(data)), *given)
+
+
+class _Collected:
+    """Rows of table `name` made from dumps of one model class (every dump has the same keys),
+    with the columns `given` after the model's."""
+
+    def __init__(self, name: str, given: tuple[str, ...]) -> None:
+        self.name, self.given = name, given
+        self.layout: _Layout | None = None
+        self.values: list[tuple[Any, ...]] = []
+
+    def add(self, data: dict[str, Any], *given: Any) -> None:
+        layout = self.layout
+        if layout is None:
+            layout = self.layout = _Layout(self.name, data, self.given)
+        self.values.append(layout.row(data, *given))
+
+    def rows(self) -> _Rows:
+        return _Rows(self.layout.columns if self.layout else (), self.values)
+
+
+def _in_order(name: str, models: Sequence[BaseModel]) -> _Rows:
     """Rows of table `name` for `models` (all of one class), each with its position in the
-    list, for `_insert`: dumped in one call (30,000 edges one by one took a fifth of a write)."""
-    if not models:
-        return []
-    dumped = _list_of(type(models[0])).dump_python(list(models), mode="json")
-    return [{**_only(name, data), "position": i} for i, data in enumerate(dumped)]
+    list: dumped in one call (30,000 edges one by one took a fifth of a write)."""
+    out = _Collected(name, ("position",))
+    if models:
+        dumped = _list_of(type(models[0])).dump_python(list(models), mode="json")
+        for i, data in enumerate(dumped):
+            out.add(data, i)
+    return out.rows()
 
 
 @cache
@@ -379,40 +472,30 @@ def _list_of(cls: type[BaseModel]) -> TypeAdapter[list[Any]]:
     return TypeAdapter(list[cls])  # type: ignore[valid-type]
 
 
-def _insert(conn: Connection, name: str, rows: list[dict[str, Any]]) -> None:
-    """Many rows of the same columns in one executemany, handed to the database driver as they
-    are; nothing when there are none.
+def _insert(conn: Connection, name: str, rows: _Rows) -> None:
+    """Many rows of the same columns in one executemany (SQLite) or one COPY (PostgreSQL),
+    handed to the database driver as they are; nothing when there are none.
 
-    The rows are made ready for the driver here, as SQLAlchemy's own column types would: JSON
-    columns encoded, and on SQLite dates as ISO text (PostgreSQL reads ISO text or dates).
-    SQLAlchemy's per-value processing was most of a whole-map write (bench/README.md)."""
-    if not rows:
+    The rows come ready for the driver (`_Rows`): SQLAlchemy's per-value processing was most
+    of a whole-map write (bench/README.md)."""
+    if not rows.values:
         return
-    table = _table(name)
-    columns = list(rows[0])
-    encode: list[tuple[str, Callable[[Any], Any]]] = [
-        (c, json.dumps) for c in columns if isinstance(table.c[c].type, sa.JSON)
-    ]
-    if conn.dialect.name == "sqlite":
-        encode += [(c, _iso) for c in columns if isinstance(table.c[c].type, Date)]
-    for row in rows:
-        for c, f in encode:
-            row[c] = f(row[c])
     quote = conn.dialect.identifier_preparer.quote
     # Names are the table's own columns, quoted; every value goes as data, never in the SQL.
-    into = f"{quote(name)} ({', '.join(map(quote, columns))})"
+    into = f"{quote(name)} ({', '.join(map(quote, rows.columns))})"
     if conn.dialect.name == "postgresql":
         # COPY, PostgreSQL's bulk load, in the same transaction: an INSERT a row, even
         # pipelined, took 2.5 times as long for a map of 10,000 services.
         driver: Any = conn.connection.dbapi_connection  # psycopg's own connection
         with driver.cursor() as cursor, cursor.copy(f"COPY {into} FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([row[c] for c in columns])
+            for row in rows.values:
+                copy.write_row(row)
         return
-    marker = "%({})s" if conn.dialect.paramstyle == "pyformat" else ":{}"
+    # Tuples by position: a dict a row had the driver look up each value by its name.
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     conn.exec_driver_sql(
-        f"INSERT INTO {into} VALUES ({', '.join(marker.format(c) for c in columns)})",  # noqa: S608
-        rows,
+        f"INSERT INTO {into} VALUES ({', '.join([marker] * len(rows.columns))})",  # noqa: S608
+        rows.values,
     )
 
 
@@ -421,21 +504,19 @@ def _iso(day: dt.date | str | None) -> str | None:
 
 
 def _rule_rows(
-    service_id: str, rules: list[dict[str, Any]], parent: int | None, ids: Iterator[int]
-) -> Iterator[dict[str, Any]]:
+    service_id: str,
+    rules: list[dict[str, Any]],
+    parent: int | None,
+    ids: Iterator[int],
+    out: _Collected,
+) -> None:
     """A service's rules (dumped) as rows with their ids given here, each before the rules
     under it."""
     for i, r in enumerate(rules):
         rule_id = next(ids)
-        row = _only("rule", r)
-        row.update(id=rule_id, service_id=service_id, parent_id=parent, position=i)
-        yield row
-        yield from _rule_rows(service_id, r["rules"], rule_id, ids)
-
-
-def _children(name: str, service_id: str, items: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    for i, item in enumerate(items):
-        yield {**_only(name, item), "service_id": service_id, "position": i}
+        out.add(r, rule_id, service_id, parent, i)
+        if r["rules"]:
+            _rule_rows(service_id, r["rules"], rule_id, ids, out)
 
 
 def _service_row(service: Service, position: int) -> dict[str, Any]:
@@ -452,24 +533,25 @@ _CHUNK = 2000
 def _insert_services(conn: Connection, services: list[Service]) -> int:
     """Every service with its rules, routes and sources; returns the last rule id given.
 
-    Each service is dumped once, whole (its rules, routes and sources with it), and split into
-    rows: a dump per row cost three times as much."""
+    The services are dumped a chunk in one call, whole (their rules, routes and sources with
+    them), and split into rows: a dump a row cost three times as much."""
     ids = count(1)
     for start in range(0, len(services), _CHUNK):
-        rows: dict[str, list[dict[str, Any]]] = {
-            "service": [],
-            "rule": [],
-            "route": [],
-            "source": [],
-        }
-        for position, s in enumerate(services[start : start + _CHUNK], start):
-            data = s.model_dump(mode="json")
-            rows["rule"].extend(_rule_rows(s.id, data["rules"], None, ids))
-            rows["route"].extend(_children("route", s.id, data["routes"]))
-            rows["source"].extend(_children("source", s.id, data["sources"]))
-            rows["service"].append({**_only("service", data), "position": position})
-        for name, table_rows in rows.items():  # services first: the others refer to them
-            _insert(conn, name, table_rows)
+        service = _Collected("service", ("position",))
+        rule = _Collected("rule", ("id", "service_id", "parent_id", "position"))
+        route = _Collected("route", ("service_id", "position"))
+        source = _Collected("source", ("service_id", "position"))
+        chunk = services[start : start + _CHUNK]
+        for position, data in enumerate(_list_of(Service).dump_python(chunk, mode="json"), start):
+            service_id = data["id"]
+            _rule_rows(service_id, data["rules"], None, ids, rule)
+            for i, item in enumerate(data["routes"]):
+                route.add(item, service_id, i)
+            for i, item in enumerate(data["sources"]):
+                source.add(item, service_id, i)
+            service.add(data, position)
+        for collected in (service, rule, route, source):  # services first: the others refer
+            _insert(conn, collected.name, collected.rows())
     return next(ids) - 1
 
 
@@ -522,18 +604,25 @@ def _replace_map(session: Session, m: Map) -> int:
         session.merge(SettingRow(key=key, value=value))
     _insert(conn, "need", _in_order("need", m.needs))
     _insert(conn, "area", _in_order("area", m.areas))
-    gp_lists = _in_order("gp_list", m.gp_lists)
-    for row, gp in zip(gp_lists, m.gp_lists, strict=True):
-        row["loaded"] = gp.practices is not None
-    _insert(conn, "gp_list", gp_lists)
+    _insert(
+        conn,
+        "gp_list",
+        _from_dicts(
+            "gp_list",
+            [
+                {**_values(_table("gp_list"), gp, frozenset()), "position": i}
+                | {"loaded": gp.practices is not None}
+                for i, gp in enumerate(m.gp_lists)
+            ],
+        ),
+    )
     _insert(
         conn,
         "gp_practice",
-        [
-            {"list_id": gp.id, "ods_code": code}
-            for gp in m.gp_lists
-            for code in sorted(set(gp.practices or []))
-        ],
+        _Rows(
+            ("list_id", "ods_code"),
+            [(gp.id, code) for gp in m.gp_lists for code in sorted(set(gp.practices or []))],
+        ),
     )
     _move_rule_ids_past(conn, _insert_services(conn, m.services))
     _insert(conn, "edge", _in_order("edge", m.edges))
@@ -566,18 +655,24 @@ def _write_children(conn: Connection, service: Service) -> None:
     _insert(
         conn,
         "route",
-        [
-            {**_values(route, r, frozenset()), "service_id": service.id, "position": i}
-            for i, r in enumerate(service.routes)
-        ],
+        _from_dicts(
+            "route",
+            [
+                {**_values(route, r, frozenset()), "service_id": service.id, "position": i}
+                for i, r in enumerate(service.routes)
+            ],
+        ),
     )
     _insert(
         conn,
         "source",
-        [
-            {**_values(source, x, frozenset()), "service_id": service.id, "position": i}
-            for i, x in enumerate(service.sources)
-        ],
+        _from_dicts(
+            "source",
+            [
+                {**_values(source, x, frozenset()), "service_id": service.id, "position": i}
+                for i, x in enumerate(service.sources)
+            ],
+        ),
     )
 
 
@@ -588,7 +683,8 @@ def put_service(session: Session, service: Service) -> None:
     position = conn.execute(sa.select(table.c.position).where(table.c.id == service.id)).scalar()
     if position is None:
         last = conn.execute(sa.select(sa.func.max(table.c.position))).scalar()
-        _insert(conn, "service", [_service_row(service, (last if last is not None else -1) + 1)])
+        row = _service_row(service, (last if last is not None else -1) + 1)
+        _insert(conn, "service", _from_dicts("service", [row]))
     else:
         for name in ("rule", "route", "source"):
             child = _table(name)
