@@ -73,6 +73,47 @@ def test_a_write_failing_midway_changes_nothing(
     assert _stored(engine) == before
 
 
+def _schema(engine: Engine) -> list[tuple[Any, ...]]:
+    """The tables, indexes, constraints and triggers as the database describes them."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            query = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+        else:
+            query = (
+                "SELECT 'index', indexname, tablename, indexdef FROM pg_indexes "
+                "WHERE schemaname = 'public' UNION ALL "
+                "SELECT 'constraint', conname, conrelid::regclass::text, "
+                "pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2"
+            )
+        return [tuple(row) for row in conn.exec_driver_sql(query)]
+
+
+def test_a_whole_map_write_leaves_the_schema_as_migrated(
+    engine: Engine, seed_map: Map, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite the write drops the map tables' indexes and makes them again: afterwards, and
+    after a write that failed part-way, the schema is the migrations' own."""
+    migrated = _schema(engine)
+    assert any(row[0] == "index" and row[2] == "edge" for row in migrated)
+    for _ in range(2):  # into the empty tables, then over the map written
+        with Session(engine) as s:
+            store.replace_map(s, seed_map)
+            s.commit()
+        assert _schema(engine) == migrated
+    real = store._insert
+
+    def fail_at_edges(conn: Any, name: str, rows: Any) -> None:
+        if name == "edge":
+            raise RuntimeError("disk full")
+        real(conn, name, rows)
+
+    monkeypatch.setattr(store, "_insert", fail_at_edges)
+    with pytest.raises(RuntimeError, match="disk full"), Session(engine) as s:
+        store.replace_map(s, seed_map)
+    assert _schema(engine) == migrated
+
+
 def test_rule_ids_after_a_bulk_write_are_fresh_for_edits(engine: Engine, seed_map: Map) -> None:
     """The bulk write gives rules their ids itself; the table's sequence (PostgreSQL) must
     then go on after them, or the next edit's rules collide with the written ones."""
