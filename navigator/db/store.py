@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
+from enum import StrEnum
 from functools import cache
 from itertools import count
-from operator import itemgetter
+from operator import attrgetter
 from typing import Any, NamedTuple, TypeVar
 
 import sqlalchemy as sa
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel
 from pydantic_core import to_json
 from sqlalchemy import Connection, Date, DateTime, Select, Table
 from sqlmodel import Session, col, delete, func, select
@@ -52,7 +53,7 @@ from navigator.db.tables import (
     ServiceRow,
     SettingRow,
 )
-from navigator.db.trusted import RowBuilder, construct
+from navigator.db.trusted import RowBuilder, construct, unoptional
 
 # --- reading ----------------------------------------------------------------------------------
 
@@ -409,68 +410,84 @@ def _from_dicts(name: str, rows: list[dict[str, Any]]) -> _Rows:
     )
 
 
-def _getter(keys: Sequence[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
-    """The values of `keys` in a dict, as a tuple (itemgetter gives one key's value bare)."""
-    if len(keys) == 1:
-        key = keys[0]
-        return lambda data: (data[key],)
-    if not keys:
-        return lambda _data: ()
-    return itemgetter(*keys)
+class _FromModels:
+    """Rows of table `name` taken straight from models of `cls`, with no dump, as the trusted
+    read (db/trusted.py) builds models straight from rows: each column holds its field's value
+    as the model has it, made what a dump in mode="json" gives (dates ISO text, enums their
+    value, JSON columns encoded by `_json`). The dump was a quarter of a 10,000-service write.
+
+    Only fields whose value a dump would give, or that is converted here, are taken: str, int,
+    bool, a str enum, a date. Another type, or a serializer of the class's own, is refused when
+    the class is first written (TypeError), never written unconverted. The columns the caller
+    gives (ids, positions) go after the model's, in `given`'s order."""
+
+    def __init__(self, name: str, cls: type[BaseModel], given: tuple[str, ...]) -> None:
+        decorators = cls.__pydantic_decorators__
+        if decorators.field_serializers or decorators.model_serializers:
+            raise TypeError(f"{cls.__name__} has serializers of its own: write it dumped")
+        fields = cls.model_fields
+        # The enums are made plain str: SQLite binds a str subclass half as fast again.
+        plain: list[str] = []
+        enums: list[str] = []
+        maybe_enums: list[str] = []
+        dates: list[str] = []
+        json_: list[str] = []
+        for column in _table(name).columns:
+            if column.name in given or column.name not in fields:
+                continue
+            annotation, optional = unoptional(fields[column.name].annotation)
+            if isinstance(column.type, sa.JSON):
+                json_.append(column.name)
+            elif annotation is dt.date:
+                dates.append(column.name)
+            elif annotation in (str, int, bool):
+                plain.append(column.name)
+            elif isinstance(annotation, type) and issubclass(annotation, StrEnum):
+                (maybe_enums if optional else enums).append(column.name)
+            else:
+                raise TypeError(f"{cls.__name__}.{column.name}: no plain column value")
+        self.columns = (*plain, *enums, *maybe_enums, *dates, *json_, *given)
+        self._plain, self._enums = _attrs(plain), _attrs(enums)
+        self._maybe_enums, self._dates, self._json = (
+            _attrs(maybe_enums),
+            _attrs(dates),
+            _attrs(json_),
+        )
+
+    def row(self, model: BaseModel, *given: Any) -> tuple[Any, ...]:
+        return (
+            *self._plain(model),
+            *map(str, self._enums(model)),
+            *map(_str, self._maybe_enums(model)),
+            *map(_iso, self._dates(model)),
+            *map(_json, self._json(model)),
+            *given,
+        )
 
 
-class _Layout:
-    """How one table's rows are made from dumped models (mode="json": enums as their values,
-    dates as ISO text): the model's columns in one C call, its JSON columns encoded; the
-    columns the caller gives (ids, positions) go after them, in `given`'s order."""
-
-    def __init__(self, name: str, keys: Iterable[str], given: tuple[str, ...]) -> None:
-        table = _table(name)
-        present = set(keys) - set(given)
-        plain = [c.name for c in table.columns if c.name in present]
-        json_ = [n for n in plain if n in _json_columns(name)]
-        plain = [n for n in plain if n not in json_]
-        self.columns = (*plain, *json_, *given)
-        self.plain = _getter(plain)
-        self.json = _getter(json_)
-
-    def row(self, data: dict[str, Any], *given: Any) -> tuple[Any, ...]:
-        return (*self.plain(data), *map(_json, self.json(data)), *given)
+def _str(value: StrEnum | None) -> str | None:
+    return None if value is None else str(value)
 
 
-class _Collected:
-    """Rows of table `name` made from dumps of one model class (every dump has the same keys),
-    with the columns `given` after the model's."""
-
-    def __init__(self, name: str, given: tuple[str, ...]) -> None:
-        self.name, self.given = name, given
-        self.layout: _Layout | None = None
-        self.values: list[tuple[Any, ...]] = []
-
-    def add(self, data: dict[str, Any], *given: Any) -> None:
-        layout = self.layout
-        if layout is None:
-            layout = self.layout = _Layout(self.name, data, self.given)
-        self.values.append(layout.row(data, *given))
-
-    def rows(self) -> _Rows:
-        return _Rows(self.layout.columns if self.layout else (), self.values)
-
-
-def _in_order(name: str, models: Sequence[BaseModel]) -> _Rows:
-    """Rows of table `name` for `models` (all of one class), each with its position in the
-    list: dumped in one call (30,000 edges one by one took a fifth of a write)."""
-    out = _Collected(name, ("position",))
-    if models:
-        dumped = _list_of(type(models[0])).dump_python(list(models), mode="json")
-        for i, data in enumerate(dumped):
-            out.add(data, i)
-    return out.rows()
+def _attrs(names: Sequence[str]) -> Callable[[Any], tuple[Any, ...]]:
+    """The attributes `names` of an object, as a tuple (attrgetter gives one name's bare)."""
+    if not names:
+        return lambda _model: ()
+    get = attrgetter(*names)
+    return get if len(names) > 1 else lambda model: (get(model),)
 
 
 @cache
-def _list_of(cls: type[BaseModel]) -> TypeAdapter[list[Any]]:
-    return TypeAdapter(list[cls])  # type: ignore[valid-type]
+def _from_models(name: str, cls: type[BaseModel], given: tuple[str, ...]) -> _FromModels:
+    return _FromModels(name, cls, given)
+
+
+def _in_order(name: str, models: Sequence[BaseModel]) -> _Rows:
+    """Rows of table `name` for `models` (all of one class), each with its position."""
+    if not models:
+        return _Rows((), [])
+    layout = _from_models(name, type(models[0]), ("position",))
+    return _Rows(layout.columns, [layout.row(model, i) for i, model in enumerate(models)])
 
 
 def _insert(conn: Connection, name: str, rows: _Rows) -> None:
@@ -506,18 +523,18 @@ def _iso(day: dt.date | str | None) -> str | None:
 
 def _rule_rows(
     service_id: str,
-    rules: list[dict[str, Any]],
+    rules: list[Rule],
     parent: int | None,
     ids: Iterator[int],
-    out: _Collected,
+    out: list[tuple[Any, ...]],
 ) -> None:
-    """A service's rules (dumped) as rows with their ids given here, each before the rules
-    under it."""
+    """A service's rules as rows with their ids given here, each before the rules under it."""
+    row = _from_models("rule", Rule, _RULE_GIVEN).row
     for i, r in enumerate(rules):
         rule_id = next(ids)
-        out.add(r, rule_id, service_id, parent, i)
-        if r["rules"]:
-            _rule_rows(service_id, r["rules"], rule_id, ids, out)
+        out.append(row(r, rule_id, service_id, parent, i))
+        if r.rules:
+            _rule_rows(service_id, r.rules, rule_id, ids, out)
 
 
 def _service_row(service: Service, position: int) -> dict[str, Any]:
@@ -531,28 +548,32 @@ def _service_row(service: Service, position: int) -> dict[str, Any]:
 _CHUNK = 2000
 
 
-def _insert_services(conn: Connection, services: list[Service]) -> int:
-    """Every service with its rules, routes and sources; returns the last rule id given.
+# The columns a write gives a rule, a route and a source, after their models' own.
+_RULE_GIVEN = ("id", "service_id", "parent_id", "position")
+_CHILD_GIVEN = ("service_id", "position")
 
-    The services are dumped a chunk in one call, whole (their rules, routes and sources with
-    them), and split into rows: a dump a row cost three times as much."""
+
+def _insert_services(conn: Connection, services: list[Service]) -> int:
+    """Every service with its rules, routes and sources; returns the last rule id given."""
     ids = count(1)
+    tables = {
+        "service": _from_models("service", Service, ("position",)),
+        "rule": _from_models("rule", Rule, _RULE_GIVEN),
+        "route": _from_models("route", Route, _CHILD_GIVEN),
+        "source": _from_models("source", Source, _CHILD_GIVEN),
+    }
+    service_row, route_row = tables["service"].row, tables["route"].row
+    source_row = tables["source"].row
     for start in range(0, len(services), _CHUNK):
-        service = _Collected("service", ("position",))
-        rule = _Collected("rule", ("id", "service_id", "parent_id", "position"))
-        route = _Collected("route", ("service_id", "position"))
-        source = _Collected("source", ("service_id", "position"))
-        chunk = services[start : start + _CHUNK]
-        for position, data in enumerate(_list_of(Service).dump_python(chunk, mode="json"), start):
-            service_id = data["id"]
-            _rule_rows(service_id, data["rules"], None, ids, rule)
-            for i, item in enumerate(data["routes"]):
-                route.add(item, service_id, i)
-            for i, item in enumerate(data["sources"]):
-                source.add(item, service_id, i)
-            service.add(data, position)
-        for collected in (service, rule, route, source):  # services first: the others refer
-            _insert(conn, collected.name, collected.rows())
+        rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in tables}
+        routes, sources = rows["route"], rows["source"]
+        for position, s in enumerate(services[start : start + _CHUNK], start):
+            _rule_rows(s.id, s.rules, None, ids, rows["rule"])
+            routes.extend([route_row(r, s.id, i) for i, r in enumerate(s.routes)])
+            sources.extend([source_row(x, s.id, i) for i, x in enumerate(s.sources)])
+            rows["service"].append(service_row(s, position))
+        for name, values in rows.items():  # services first: the others refer to them
+            _insert(conn, name, _Rows(tables[name].columns, values))
     return next(ids) - 1
 
 

@@ -42,7 +42,7 @@ def _date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
-def _unoptional(annotation: Any) -> tuple[Any, bool]:
+def unoptional(annotation: Any) -> tuple[Any, bool]:
     """`annotation` without Annotated's constraints (checked when the value was written), and
     whether it was optional (`X | None`): then X."""
     while get_origin(annotation) is Annotated:
@@ -51,7 +51,7 @@ def _unoptional(annotation: Any) -> tuple[Any, bool]:
         args = [a for a in get_args(annotation) if a is not type(None)]
         if len(args) != 1:
             raise TypeError(f"no trusted reading for the union {annotation!r}")
-        return _unoptional(args[0])[0], True
+        return unoptional(args[0])[0], True
     return annotation, False
 
 
@@ -66,7 +66,7 @@ def _list_of(convert: Convert, value: Any) -> list[Any]:
 def _converter(annotation: Any) -> Convert | None:
     """What turns a stored value into the value validation would give for `annotation`; None
     where the stored value is that value already (str, int, bool, a str Literal)."""
-    annotation, optional = _unoptional(annotation)
+    annotation, optional = unoptional(annotation)
     if optional:
         inner = _converter(annotation)
         return None if inner is None else partial(_optional, inner)
@@ -139,7 +139,7 @@ class _Shape:
                 elif name in ready:
                     pass
                 else:
-                    annotation, optional = _unoptional(field.annotation)
+                    annotation, optional = unoptional(field.annotation)
                     convert = _converter(annotation)
                     if convert is not None:
                         namespace[f"convert_{i}"] = convert
