@@ -411,7 +411,7 @@ def _from_dicts(name: str, rows: list[dict[str, Any]]) -> _Rows:
 
 
 class _FromModels:
-    """Rows of table `name` taken straight from models of `cls`, with no dump, as the trusted
+    """Rows of `table` taken straight from models of `cls`, with no dump, as the trusted
     read (db/trusted.py) builds models straight from rows: each column holds its field's value
     as the model has it, made what a dump in mode="json" gives (dates ISO text, enums their
     value, JSON columns encoded by `_json`). The dump was a quarter of a 10,000-service write.
@@ -421,7 +421,7 @@ class _FromModels:
     the class is first written (TypeError), never written unconverted. The columns the caller
     gives (ids, positions) go after the model's, in `given`'s order."""
 
-    def __init__(self, name: str, cls: type[BaseModel], given: tuple[str, ...]) -> None:
+    def __init__(self, table: Table, cls: type[BaseModel], given: tuple[str, ...]) -> None:
         decorators = cls.__pydantic_decorators__
         if decorators.field_serializers or decorators.model_serializers:
             raise TypeError(f"{cls.__name__} has serializers of its own: write it dumped")
@@ -432,7 +432,7 @@ class _FromModels:
         maybe_enums: list[str] = []
         dates: list[str] = []
         json_: list[str] = []
-        for column in _table(name).columns:
+        for column in table.columns:
             if column.name in given or column.name not in fields:
                 continue
             annotation, optional = unoptional(fields[column.name].annotation)
@@ -479,7 +479,7 @@ def _attrs(names: Sequence[str]) -> Callable[[Any], tuple[Any, ...]]:
 
 @cache
 def _from_models(name: str, cls: type[BaseModel], given: tuple[str, ...]) -> _FromModels:
-    return _FromModels(name, cls, given)
+    return _FromModels(_table(name), cls, given)
 
 
 def _in_order(name: str, models: Sequence[BaseModel]) -> _Rows:

@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from alembic import command
+from pydantic import field_serializer
 from sqlalchemy import Engine, event
 from sqlmodel import Session
 
 from navigator.core.geography import PostcodeTable
-from navigator.core.models import Map, Rule
+from navigator.core.models import Map, Rule, Service, Source
 from navigator.core.seedfile import SeedError, dump_yaml
 from navigator.db import connection, migrations, store
 from navigator.db.holder import MapHolder
@@ -229,3 +230,60 @@ def test_the_holder_asks_nothing_within_its_interval(postcodes: PostcodeTable) -
 
         gc.unfreeze()
         engine.dispose()
+
+
+# Text as awkward as a directory's can be: the delimiters of PostgreSQL's COPY (tab, newline,
+# backslash, \N), quotes, JSON's escapes, and letters outside ASCII, some outside the BMP.
+AWKWARD = 'Tab\there, line\nbreak\r\n, back\\slash \\N "quoted" \\u00e9 — Café Ñandú 🧸 𝔘'
+
+
+def test_awkward_text_comes_back_as_written(engine: Engine, mini_map: Map) -> None:
+    """Names, free text and JSON columns with COPY's and JSON's special characters, and fields
+    left empty (NULL, or JSON null), read back equal after a whole-map write."""
+    service = mini_map.services[0]
+    data = service.model_dump(mode="json")
+    data.update(
+        name=AWKWARD,
+        remit=AWKWARD + "\\",
+        address=None,
+        aliases=[AWKWARD, "", "\\", "\t"],
+        programmes=["\\N", "NULL", "null"],
+        catchment=None,
+        no_public_contact=AWKWARD,
+    )
+    data["sources"] = [{**data["sources"][0], "title": AWKWARD, "note": "\\", "url": None}]
+    data["routes"] = [{"kind": "self_referral", "how": AWKWARD, "contact": "\t"}]
+    data["rules"] = [{"kind": "criterion", "text": AWKWARD, "note": "\n"}]
+    awkward = Service.model_validate(data)
+    assert awkward.address is None
+    assert awkward.catchment is None
+    m = mini_map.model_copy(update={"services": [awkward, *mini_map.services[1:]]})
+    with Session(engine) as s:
+        store.replace_map(s, m)
+        s.commit()
+    with Session(engine) as s:
+        back = store.get_service(s, service.id)
+        assert store.load_map(s).services[0] == awkward
+    assert back == awkward
+
+
+class _Shouting(Source):
+    @field_serializer("title")
+    def _upper(self, title: str) -> str:
+        return title.upper()
+
+
+class _Scored(Source):
+    score: float = 0.5
+
+
+def test_a_model_the_write_cannot_take_as_it_is_is_refused() -> None:
+    """Rows are taken from the models' attributes: a serializer of the model's own, or a
+    value a driver would store otherwise than its dump, is refused, never written wrong."""
+    with pytest.raises(TypeError, match="serializers"):
+        store._FromModels(store._table("source"), _Shouting, ("service_id", "position"))
+    scored = sa.Table(
+        "scored", sa.MetaData(), sa.Column("title", sa.Text), sa.Column("score", sa.Float)
+    )
+    with pytest.raises(TypeError, match="score"):
+        store._FromModels(scored, _Scored, ())
