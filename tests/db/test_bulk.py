@@ -287,3 +287,33 @@ def test_a_model_the_write_cannot_take_as_it_is_is_refused() -> None:
     )
     with pytest.raises(TypeError, match="score"):
         store._FromModels(scored, _Scored, ())
+
+
+def test_a_map_written_over_another_keeps_nothing_of_it(engine: Engine, mini_map: Map) -> None:
+    """PostgreSQL writes the services that stay over their old rows: those left out go, the
+    others come back as the new map has them, in its order (twice in one transaction too)."""
+    with Session(engine) as s:
+        store.replace_map(s, mini_map)
+        s.commit()
+    gone, renamed, *rest = mini_map.services
+    added = rest[0].model_copy(update={"id": "added-service", "name": "Added"})
+    services = [*reversed(rest), added, renamed.model_copy(update={"name": "Renamed \t\\"})]
+    edges = [e for e in mini_map.edges if gone.id not in (e.source, e.target)]
+    new = mini_map.model_copy(update={"services": services, "edges": edges})
+    with Session(engine) as s:
+        store.replace_map(s, new)
+        store.replace_map(s, new)
+        s.commit()
+    with Session(engine) as s:
+        assert dump_yaml(store.load_map(s)) == dump_yaml(new)
+        assert store.get_service(s, gone.id) is None
+
+
+def test_a_service_twice_changes_nothing(engine: Engine, mini_map: Map) -> None:
+    seed_database(engine, MINI_SEED)
+    before = _stored(engine)
+    first = mini_map.services[0]
+    twice = [*mini_map.services, first.model_copy(update={"name": "Again"})]
+    with Session(engine) as s, pytest.raises((ValueError, sa.exc.IntegrityError)):
+        store.replace_map(s, mini_map.model_copy(update={"services": twice}))
+    assert _stored(engine) == before
