@@ -379,7 +379,7 @@ class _Rows(NamedTuple):
 
     columns: tuple[str, ...]
     values: list[tuple[Any, ...]]
-    # On PostgreSQL: rows whose key the table holds already overwrite those (`_insert`).
+    # On PostgreSQL: rows whose key the table holds already overwrite those (`_copy`).
     over: bool = False
 
 
