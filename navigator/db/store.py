@@ -6,7 +6,7 @@ can tell cheaply when its in-memory map is stale.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
@@ -379,8 +379,6 @@ class _Rows(NamedTuple):
 
     columns: tuple[str, ...]
     values: list[tuple[Any, ...]]
-    # On PostgreSQL: rows whose key the table holds already overwrite those (`_copy`).
-    over: bool = False
 
 
 def _json(value: Any) -> str:
@@ -504,7 +502,12 @@ def _insert(conn: Connection, name: str, rows: _Rows) -> None:
     # Names are the table's own columns, quoted; every value goes as data, never in the SQL.
     into = f"{quote(name)} ({', '.join(map(quote, rows.columns))})"
     if conn.dialect.name == "postgresql":
-        _copy(conn, name, rows)
+        # COPY, PostgreSQL's bulk load, in the same transaction: an INSERT a row, even
+        # pipelined, took 2.5 times as long for a map of 10,000 services.
+        driver: Any = conn.connection.dbapi_connection  # psycopg's own connection
+        with driver.cursor() as cursor, cursor.copy(f"COPY {into} FROM STDIN") as copy:
+            for row in rows.values:
+                copy.write_row(row)
         return
     # Tuples by position: a dict a row had the driver look up each value by its name.
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
@@ -512,38 +515,6 @@ def _insert(conn: Connection, name: str, rows: _Rows) -> None:
         f"INSERT INTO {into} VALUES ({', '.join([marker] * len(rows.columns))})",  # noqa: S608
         rows.values,
     )
-
-
-def _copy(conn: Connection, name: str, rows: _Rows) -> None:
-    """COPY, PostgreSQL's bulk load, in the same transaction: an INSERT a row, even pipelined,
-    took 2.5 times as long for a map of 10,000 services.
-
-    Rows `over` the table's own go first into a temporary table, then over the table's rows of
-    the same key (ON CONFLICT ... DO UPDATE). A service deleted and written again cost more
-    than its insert: each deleted row runs five foreign-key triggers (its rules', routes',
-    sources' and edges'), an update of the other columns none (1.0-1.4 s against 0.7-0.8 s for
-    10,000 services written over themselves)."""
-    quote = conn.dialect.identifier_preparer.quote
-    columns = ", ".join(map(quote, rows.columns))
-    target = quote(name)
-    if rows.over:
-        target = quote(f"{name}_incoming")
-        conn.exec_driver_sql(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {target} (LIKE {quote(name)}) ON COMMIT DROP"
-        )
-        conn.exec_driver_sql(f"TRUNCATE {target}")
-    driver: Any = conn.connection.dbapi_connection  # psycopg's own connection
-    with driver.cursor() as cursor, cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
-        for row in rows.values:
-            copy.write_row(row)
-    if rows.over:
-        key = [c.name for c in _table(name).primary_key.columns]
-        others = [c for c in rows.columns if c not in key]
-        conn.exec_driver_sql(
-            f"INSERT INTO {quote(name)} ({columns}) SELECT {columns} FROM {target} "  # noqa: S608
-            f"ON CONFLICT ({', '.join(map(quote, key))}) DO UPDATE SET "
-            + ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in others)
-        )
 
 
 def _iso(day: dt.date | str | None) -> str | None:
@@ -582,9 +553,8 @@ _RULE_GIVEN = ("id", "service_id", "parent_id", "position")
 _CHILD_GIVEN = ("service_id", "position")
 
 
-def _insert_services(conn: Connection, services: list[Service], over: bool) -> int:
-    """Every service with its rules, routes and sources; returns the last rule id given. The
-    services are written `over` those of the same ids if asked (`_copy`)."""
+def _insert_services(conn: Connection, services: list[Service]) -> int:
+    """Every service with its rules, routes and sources; returns the last rule id given."""
     ids = count(1)
     tables = {
         "service": _from_models("service", Service, ("position",)),
@@ -603,7 +573,7 @@ def _insert_services(conn: Connection, services: list[Service], over: bool) -> i
             sources.extend([source_row(x, s.id, i) for i, x in enumerate(s.sources)])
             rows["service"].append(service_row(s, position))
         for name, values in rows.items():  # services first: the others refer to them
-            _insert(conn, name, _Rows(tables[name].columns, values, over and name == "service"))
+            _insert(conn, name, _Rows(tables[name].columns, values))
     return next(ids) - 1
 
 
@@ -630,12 +600,6 @@ def replace_map(session: Session, m: Map) -> int:
 
 def _replace_map(session: Session, m: Map) -> int:
     conn = _connection(session)
-    # On PostgreSQL the services whose ids stay are written over (`_copy`), not deleted.
-    over = conn.dialect.name == "postgresql"
-    ids = [s.id for s in m.services]
-    if over and len(set(ids)) < len(ids):  # written over, the second would hide the first
-        twice = next(i for i, n in Counter(ids).items() if n > 1)
-        raise ValueError(f"service {twice!r} is in the map twice")
     for name in (
         "gp_practice",
         "gp_list",
@@ -647,14 +611,7 @@ def _replace_map(session: Session, m: Map) -> int:
         "area",
         "need",
     ):
-        table = _table(name)
-        if name == "service" and over:
-            stale = sa.not_(table.c.id == sa.any_(sa.bindparam("ids")))
-            conn.execute(sa.delete(table).where(stale), {"ids": ids})
-            # Into an empty table (a first write) a plain COPY is the cheaper.
-            over = conn.execute(sa.select(table.c.id).limit(1)).first() is not None
-        else:
-            conn.execute(sa.delete(table))
+        conn.execute(sa.delete(_table(name)))
     for key, value in (
         ("meta", dump(m.meta)),
         ("levels", [dump(x) for x in m.levels]),
@@ -690,7 +647,7 @@ def _replace_map(session: Session, m: Map) -> int:
         ),
     )
     with _indexes_made_after(conn, ("service", "rule", "route", "source", "edge")):
-        _move_rule_ids_past(conn, _insert_services(conn, m.services, over))
+        _move_rule_ids_past(conn, _insert_services(conn, m.services))
         _insert(conn, "edge", _in_order("edge", m.edges))
     return bump_version(session)
 
