@@ -384,8 +384,9 @@ class _Rows(NamedTuple):
 def _json(value: Any) -> str:
     """A JSON column's text. pydantic_core's encoder (Rust) takes a quarter of json.dumps's
     time a value, and a map has nine JSON columns a service. Its text is compact and UTF-8
-    where json.dumps wrote ", " and \\u escapes: the same value when read back."""
-    return to_json(value).decode()
+    where json.dumps wrote ", " and \\u escapes: the same value when read back. Models inside
+    are written by their fields' names, as `model_dump` does (to_json would use aliases)."""
+    return to_json(value, by_alias=False).decode()
 
 
 def _from_dicts(name: str, rows: list[dict[str, Any]]) -> _Rows:

@@ -6,6 +6,7 @@ Each database test runs on a SQLite file and on PostgreSQL (`database_url`).
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from pydantic import field_serializer
+from pydantic import BaseModel, Field, field_serializer
 from sqlalchemy import Engine, event
 from sqlmodel import Session
 
@@ -288,6 +289,17 @@ def test_a_model_the_write_cannot_take_as_it_is_is_refused() -> None:
     )
     with pytest.raises(TypeError, match="score"):
         store._FromModels(scored, _Scored, ())
+
+
+class _Aliased(BaseModel):
+    label: str = Field(alias="Label")
+
+
+def test_json_columns_hold_what_a_dump_gives() -> None:
+    """Models in a JSON column are written by their fields' names, as `model_dump` gives them
+    and the read validates them, never by an alias."""
+    value = [_Aliased(Label="Drop-in \u00e9")]
+    assert json.loads(store._json(value)) == [value[0].model_dump(mode="json")]
 
 
 def test_a_map_written_over_another_keeps_nothing_of_it(engine: Engine, mini_map: Map) -> None:
