@@ -368,11 +368,6 @@ def _date_columns(name: str) -> frozenset[str]:
     return frozenset(c.name for c in _table(name).columns if isinstance(c.type, Date | DateTime))
 
 
-@cache
-def _json_columns(name: str) -> frozenset[str]:
-    return frozenset(c.name for c in _table(name).columns if isinstance(c.type, sa.JSON))
-
-
 class _Rows(NamedTuple):
     """Rows of one table as `_insert` takes them: the columns' names, and each row's values in
     that order, ready for the driver (JSON columns as JSON text, dates as ISO text)."""
@@ -387,28 +382,6 @@ def _json(value: Any) -> str:
     where json.dumps wrote ", " and \\u escapes: the same value when read back. Models inside
     are written by their fields' names, as `model_dump` does (to_json would use aliases)."""
     return to_json(value, by_alias=False).decode()
-
-
-def _from_dicts(name: str, rows: list[dict[str, Any]]) -> _Rows:
-    """An edit's few rows, given as dicts of JSON-ready values (dates may be dates), made ready
-    for the driver as SQLAlchemy's own column types would make them."""
-    if not rows:
-        return _Rows((), [])
-    columns = tuple(rows[0])
-    convert = [
-        _json if c in _json_columns(name) else _iso if c in _date_columns(name) else None
-        for c in columns
-    ]
-    return _Rows(
-        columns,
-        [
-            tuple(
-                v if f is None else f(v)
-                for f, v in zip(convert, [row[c] for c in columns], strict=True)
-            )
-            for row in rows
-        ],
-    )
 
 
 class _FromModels:
@@ -489,6 +462,12 @@ def _in_order(name: str, models: Sequence[BaseModel]) -> _Rows:
         return _Rows((), [])
     layout = _from_models(name, type(models[0]), ("position",))
     return _Rows(layout.columns, [layout.row(model, i) for i, model in enumerate(models)])
+
+
+def _children(name: str, cls: type[BaseModel], service_id: str, items: Sequence[Any]) -> _Rows:
+    """A service's routes or sources as rows of table `name`, each with its position."""
+    layout = _from_models(name, cls, _CHILD_GIVEN)
+    return _Rows(layout.columns, [layout.row(x, service_id, i) for i, x in enumerate(items)])
 
 
 def _insert(conn: Connection, name: str, rows: _Rows) -> None:
@@ -627,18 +606,9 @@ def _replace_map(session: Session, m: Map) -> int:
         session.merge(SettingRow(key=key, value=value))
     _insert(conn, "need", _in_order("need", m.needs))
     _insert(conn, "area", _in_order("area", m.areas))
-    _insert(
-        conn,
-        "gp_list",
-        _from_dicts(
-            "gp_list",
-            [
-                {**_values(_table("gp_list"), gp, frozenset()), "position": i}
-                | {"loaded": gp.practices is not None}
-                for i, gp in enumerate(m.gp_lists)
-            ],
-        ),
-    )
+    gp_list = _from_models("gp_list", GpList, ("position", "loaded"))
+    rows = [gp_list.row(gp, i, gp.practices is not None) for i, gp in enumerate(m.gp_lists)]
+    _insert(conn, "gp_list", _Rows(gp_list.columns, rows))
     _insert(
         conn,
         "gp_practice",
@@ -692,7 +662,7 @@ def get_service(session: Session, service_id: str) -> Service | None:
 def _write_children(conn: Connection, service: Service) -> None:
     """A service's rules, routes and sources; rule ids from the table's own sequence, so an
     edit never needs to know which ids a bulk write gave."""
-    rule, route, source = _table("rule"), _table("route"), _table("source")
+    rule = _table("rule")
 
     def add_rules(rules: list[Rule], parent: int | None) -> None:
         for i, r in enumerate(rules):
@@ -704,28 +674,8 @@ def _write_children(conn: Connection, service: Service) -> None:
             add_rules(r.rules, rule_id)
 
     add_rules(service.rules, None)
-    _insert(
-        conn,
-        "route",
-        _from_dicts(
-            "route",
-            [
-                {**_values(route, r, frozenset()), "service_id": service.id, "position": i}
-                for i, r in enumerate(service.routes)
-            ],
-        ),
-    )
-    _insert(
-        conn,
-        "source",
-        _from_dicts(
-            "source",
-            [
-                {**_values(source, x, frozenset()), "service_id": service.id, "position": i}
-                for i, x in enumerate(service.sources)
-            ],
-        ),
-    )
+    _insert(conn, "route", _children("route", Route, service.id, service.routes))
+    _insert(conn, "source", _children("source", Source, service.id, service.sources))
 
 
 def put_service(session: Session, service: Service) -> None:
@@ -736,7 +686,7 @@ def put_service(session: Session, service: Service) -> None:
     if position is None:
         last = conn.execute(sa.select(sa.func.max(table.c.position))).scalar()
         row = _service_row(service, (last if last is not None else -1) + 1)
-        _insert(conn, "service", _from_dicts("service", [row]))
+        conn.execute(sa.insert(table).values(row))
     else:
         for name in ("rule", "route", "source"):
             child = _table(name)
