@@ -27,7 +27,10 @@ ALLOWED: list[tuple[str, tuple[str, ...]]] = [
     # core and the database, and only its `serve` command reaches the server.
     ("navigator.cli.server", ("navigator.cli", "navigator.settings", "navigator.serve")),
     ("navigator.app", ("navigator.settings", "api", "web")),
-    ("navigator.serve", ("navigator.settings", "api.logging", "navigator.app")),
+    (
+        "navigator.serve",
+        ("navigator.settings", "api.logging", "navigator.db.collector", "navigator.app"),
+    ),
     ("navigator.cli", ("navigator.core", "navigator.db", "navigator.settings", "navigator.cli")),
     ("navigator.__main__", ("navigator.cli",)),
     ("navigator", ()),
